@@ -1,0 +1,227 @@
+"""The ``empathybot`` command.
+
+Every command reads the configuration when it runs (so ``--help`` always works); a bad
+configuration prints one line naming the variable and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from bot import logs
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, EmpathyBotError, NotFoundError, StorageError
+from bot.services import admin, privacy
+from bot.store import db
+from bot.store.repos import DEFAULT_WORKSPACE, ensure_workspace, get_workspace, person_by_email
+from bot.wiring import build_store
+
+PROGRESS_THRESHOLD = 200
+"""Imports with more rows than this show a progress bar."""
+
+app = typer.Typer(
+    name="empathybot",
+    help="Empathy Nudge Bot: weekly, explained, privacy-safe empathy nudges for managers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+org_app = typer.Typer(help="People and teams.", no_args_is_help=True)
+privacy_app = typer.Typer(help="An employee's data: export and erase.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(privacy_app, name="privacy")
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+WorkspaceOption = Annotated[
+    str, typer.Option("--workspace", "-w", help="Workspace (organisation) name.")
+]
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    return settings
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    store = build_store(settings)
+    try:
+        with store.session() as session:
+            yield session
+    finally:
+        store.dispose()
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (run before starting a new version)."""
+    settings = _settings()
+    engine = db.make_engine(settings.resolved_database_url)
+    try:
+        before = db.current_revision(engine)
+        db.upgrade(engine)
+        after = db.current_revision(engine)
+    finally:
+        engine.dispose()
+    where = _safe_url(settings.resolved_database_url)
+    if before == after:
+        out.print(f"{where} is up to date (revision {after}).")
+    else:
+        out.print(f"{where} upgraded from {before or 'empty'} to {after}.")
+
+
+@org_app.command("import")
+def org_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV: email,name,team,manager_email,role,timezone[,slack_user_id,teams_user_id]",
+        ),
+    ],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Import or update people and teams from a CSV file: all rows, or none."""
+    settings = _settings()
+    text = file.read_text(encoding="utf-8-sig")
+    total = admin.count_rows(text)
+    try:
+        with _session(settings) as session:
+            target = ensure_workspace(workspace, session=session)
+            if total > PROGRESS_THRESHOLD:
+                with Progress(
+                    TextColumn("importing"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=err,
+                ) as bar:
+                    task = bar.add_task("rows", total=total)
+                    report = admin.import_org(
+                        text,
+                        workspace=target,
+                        session=session,
+                        progress=lambda done: bar.update(task, completed=done),
+                    )
+            else:
+                report = admin.import_org(text, workspace=target, session=session)
+    except admin.OrgImportError as exc:
+        err.print(f"{file}: {exc}", markup=False)
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False)
+        raise typer.Exit(1) from None
+    out.print(
+        f"people: {report.people_created} created, {report.people_updated} updated, "
+        f"{report.people_unchanged} unchanged; teams: {report.teams_created} created, "
+        f"{report.teams_updated} updated."
+    )
+
+
+@org_app.command("show")
+def org_show(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List teams with their manager, parent team and size."""
+    settings = _settings()
+    with _session(settings) as session:
+        try:
+            teams = admin.describe_org(get_workspace(workspace, session=session), session=session)
+        except NotFoundError:
+            teams = []
+    if as_json:
+        out.print_json(json.dumps([asdict(team) for team in teams]))
+        return
+    if not teams:
+        out.print("No teams yet. Import some with `empathybot org import people.csv`.")
+        return
+    table = Table("team", "manager", "parent", "members", title=f"workspace {workspace}")
+    for team in teams:
+        table.add_row(team.name, team.manager or "-", team.parent or "-", str(team.members))
+    out.print(table)
+
+
+EmailOption = Annotated[str, typer.Option("--email", "-e", help="The person's email address.")]
+
+
+@privacy_app.command("export")
+def privacy_export(email: EmailOption, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """Print everything stored about one person, as JSON (``{}`` when there is nothing)."""
+    settings = _settings()
+    key = settings.secret_key_bytes()
+    with _session(settings) as session:
+        try:
+            target = get_workspace(workspace, session=session)
+            person = person_by_email(target.id or 0, email, session=session)
+        except NotFoundError:
+            err.print(f"Nothing is stored about {email}.", markup=False)
+            sys.stdout.write("{}\n")
+            return
+        data = privacy.export_person(person, key=key, session=session)
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    email: EmailOption,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase everything stored about one person. Team aggregates that already met the
+    minimum group size stay: they cannot contain or reveal anyone."""
+    settings = _settings()
+    key = settings.secret_key_bytes()
+    if not yes and not typer.confirm(f"Erase everything stored about {email}?", default=False):
+        raise typer.Exit(1)
+    with _session(settings) as session:
+        try:
+            target = get_workspace(workspace, session=session)
+            person = person_by_email(target.id or 0, email, session=session)
+        except NotFoundError:
+            err.print(f"Nothing is stored about {email}.", markup=False)
+            return
+        report = privacy.erase_person(person, key=key, session=session)
+    out.print(
+        f"Erased {email}: their profile, consent history, team memberships and "
+        f"{report.checkin_answers} check-in answer(s); removed from "
+        f"{report.open_week_markers} open week(s)."
+    )
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning the bot's own errors into one clear line."""
+    try:
+        app(prog_name="empathybot")
+    except ConfigError as exc:
+        err.print(f"configuration error: {exc}", markup=False)
+        sys.exit(2)
+    except StorageError as exc:
+        err.print(f"database error: {exc}", markup=False)
+        sys.exit(1)
+    except EmpathyBotError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)

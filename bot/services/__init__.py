@@ -1,0 +1,1 @@
+"""Platform-neutral services. Nothing here imports a chat SDK."""
