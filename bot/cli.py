@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,10 +26,15 @@ from sqlmodel import Session
 from bot import logs
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, EmpathyBotError, NotFoundError, StorageError
+from bot.platforms.base import Recipient
+from bot.platforms.console import render
 from bot.services import admin, privacy
 from bot.store import db
 from bot.store.repos import DEFAULT_WORKSPACE, ensure_workspace, get_workspace, person_by_email
 from bot.wiring import build_store
+
+if TYPE_CHECKING:
+    from bot.demo import DemoReport
 
 PROGRESS_THRESHOLD = 200
 """Imports with more rows than this show a progress bar."""
@@ -210,6 +217,85 @@ def privacy_erase(
         f"{report.checkin_answers} check-in answer(s); removed from "
         f"{report.open_week_markers} open week(s)."
     )
+
+
+@app.command("demo")
+def demo(
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Keep everything here: demo.db, input_messages.jsonl, digests.json, slack/, "
+            "teams/, charts/, index.html.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same run.")] = 7,
+    weeks: Annotated[int, typer.Option(min=6, max=52, help="How many weeks to simulate.")] = 8,
+) -> None:
+    """Run a synthetic organisation through the real pipeline and show the digests.
+
+    No accounts and no network: SQLite in a temporary folder (or in --out)."""
+    from bot.demo import run_demo
+
+    logs.configure("WARNING", "text")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="empathybot-demo-") as scratch:
+        folder = out_dir or Path(scratch)
+        with Progress(
+            TextColumn("simulating {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task("weeks", total=weeks)
+            report = run_demo(
+                folder,
+                seed=seed,
+                weeks=weeks,
+                progress=lambda week, done, _total: bar.update(
+                    task, completed=done, description=week
+                ),
+            )
+        _print_demo(report)
+    sent = sum(1 for record in report.digests if record.get("sent"))
+    where = (
+        f"Files are in {out_dir}/ (open index.html)."
+        if out_dir
+        else "Add --out DIR to keep the files."
+    )
+    out.print(
+        f"\n{report.messages} synthetic messages, {report.counted} counted (the others came "
+        f"from someone who had not opted in); {sent} digests in "
+        f"{time.perf_counter() - started:.1f} s. {where}"
+    )
+
+
+def _print_demo(report: DemoReport) -> None:
+    """A week-by-team table of what each manager got, then the last week's digests."""
+    teams = sorted({str(record["team"]) for record in report.digests})
+    table = Table("week", *teams, title="What each manager got (situation: prompt)")
+    for week in report.weeks:
+        cells = []
+        for team in teams:
+            record = next(r for r in report.digests if r["week"] == week and r["team"] == team)
+            if not record.get("prompt_id"):
+                cells.append(f"none ({record.get('reason')})")
+            else:
+                hidden = "" if record["numbers_shown"] else " [no numbers]"
+                cells.append(f"{record['situation']}: {record['prompt_title']}{hidden}")
+        table.add_row(week, *cells)
+    out.print(table)
+    last = report.weeks[-1]
+    out.print(f"\nThe digests for {last}:\n")
+    for result in report.results:
+        if result.week == last and result.message is not None:
+            manager = next(
+                str(r["manager"])
+                for r in report.digests
+                if r["week"] == last and r["team"] == result.team
+            )
+            out.print(render(Recipient(result.manager_id, manager), result.message))
 
 
 def main() -> None:

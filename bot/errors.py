@@ -29,3 +29,12 @@ class ValidationFailed(EmpathyBotError):
 
 class StorageError(EmpathyBotError):
     """The database is unreachable or its schema is not at the expected revision."""
+
+
+class DeliveryError(EmpathyBotError):
+    """A platform refused or failed a send. ``permanent`` means retrying will not help."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after

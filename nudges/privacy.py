@@ -42,3 +42,13 @@ def pseudonym(key: bytes, subject: str) -> str:
     unrelated pseudonyms, which is how weekly contributor sets stay unlinkable.
     """
     return hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()
+
+
+def complement_is_safe(total: int, part: int, configured: int) -> bool:
+    """Whether showing ``part`` next to ``total`` keeps ``total - part`` hidden or large.
+
+    A roll-up shown beside one of its parts lets anyone subtract; the difference must be
+    empty or itself at least the minimum group (the differencing guard).
+    """
+    rest = total - part
+    return rest == 0 or rest >= effective_group_size(configured, text_derived=False)

@@ -14,7 +14,7 @@ JSON columns must be reassigned, not mutated in place, for SQLAlchemy to see the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, MetaData, UniqueConstraint
@@ -75,6 +75,8 @@ class Person(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     locale: str = Field(default="en", max_length=16)
     roles: str = Field(default="employee", max_length=64)
+    digests_snoozed_until: date | None = None
+    away_until: date | None = None
     created_at: datetime = _now_field()
     updated_at: datetime = _now_field()
 

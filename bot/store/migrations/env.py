@@ -11,7 +11,7 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy.engine import Engine
 
-from bot.store import tables  # noqa: F401  (registers every table on the metadata)
+from bot.store import tables
 from bot.store.tables import metadata
 from bot.store.types import UTCDateTime
 

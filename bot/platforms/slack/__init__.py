@@ -1,0 +1,1 @@
+"""Slack: Block Kit rendering of neutral messages (and, later, the bolt app and listeners)."""

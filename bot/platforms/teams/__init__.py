@@ -1,0 +1,1 @@
+"""Microsoft Teams: Adaptive Card rendering of neutral messages (and, later, the agent app)."""

@@ -1,0 +1,255 @@
+"""Neutral :class:`~nudges.message.Message` -> Adaptive Card 1.5, in this one module.
+
+:func:`to_card` builds the card and :func:`to_attachment` wraps it for a Teams activity;
+nothing else in the bot writes Adaptive Card JSON. Buttons become ``Action.Execute``
+(Universal Actions): the ``verb`` is the neutral ``action_id`` and ``data`` carries
+``{"value": ...}``, so the inbound adapter reads both back unchanged.
+
+Teams refuses a message over about 28 KB, and the chart PNG travels inside the card as a
+base64 ``data:`` URL. The card is therefore measured as it goes over the wire (see
+:func:`card_size`) and kept under :data:`CARD_BUDGET`, which leaves room for the activity
+around it: the image is left out first (the sparkline stays), then trailing sections,
+then long texts are shortened. Apart from the image (whose sparkline stays), nothing is
+left out without a note saying so.
+
+Text conversion: the neutral ``*bold*`` becomes Adaptive Card markdown ``**bold**``; a
+single line break becomes ``\\n\\n`` (Adaptive Card markdown needs two to break a line);
+paragraphs become separate TextBlocks.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from nudges.message import Button, ButtonStyle, Chart, Fact, Message, Section
+
+Element = dict[str, Any]
+_T = TypeVar("_T")
+
+SCHEMA_URL = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+ATTACHMENT_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+# Teams caps a whole message at about 28 KB; the activity around the card needs the rest.
+CARD_BUDGET = 26_000
+
+OVERFLOW_NOTE = "This message is longer than Teams can show at once; parts of it were left out."
+
+_ELLIPSIS = "…"
+_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]*?\S)\*(?![*\w])")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_ACTION_STYLES = {ButtonStyle.PRIMARY: "positive", ButtonStyle.DANGER: "destructive"}
+
+
+def card_size(card: dict[str, Any]) -> int:
+    """The card's size in bytes as JSON, counted the way it is most expensive on the wire.
+
+    Python's and aiohttp's default ``json.dumps`` (ASCII escapes, ``", "`` separators)
+    gives the largest encoding: a non-ASCII character costs up to 12 bytes, not 2-4.
+    """
+    return len(json.dumps(card).encode("ascii"))
+
+
+def _cut(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - len(_ELLIPSIS)].rstrip() + _ELLIPSIS
+
+
+@dataclass(frozen=True)
+class _Caps:
+    """How much of each piece of text to keep; ``None`` keeps all of it."""
+
+    text: int | None = None
+    items: int | None = None
+    data: int | None = None
+
+    def cut(self, text: str) -> str:
+        return _cut(text, self.text)
+
+    def cut_data(self, data: str) -> str:
+        return _cut(data, self.data)
+
+    def some(self, items: Sequence[_T]) -> Sequence[_T]:
+        return items if self.items is None else items[: self.items]
+
+
+# From gentle to drastic; the first that fits wins. When even the last does not (thousands
+# of buttons), the card keeps only its title and the overflow note.
+_STEPS = (
+    _Caps(),
+    _Caps(text=4000),
+    _Caps(text=1000, items=50, data=2000),
+    _Caps(text=250, items=20, data=500),
+    _Caps(text=60, items=5, data=100),
+)
+
+
+def _markdown(text: str) -> str:
+    """Neutral ``*bold*`` -> Adaptive Card ``**bold**``; one line break -> two."""
+    return _BOLD.sub(r"**\1**", text).replace("\n", "\n\n")
+
+
+def _text_blocks(text: str, caps: _Caps, **style: Any) -> list[Element]:
+    paragraphs = [part.strip() for part in _PARAGRAPH_BREAK.split(text.strip())]
+    return [
+        {"type": "TextBlock", "text": _markdown(caps.cut(part)), "wrap": True, **style}
+        for part in paragraphs
+        if part
+    ]
+
+
+def _action(button: Button, caps: _Caps) -> Element:
+    action: Element = {
+        "type": "Action.Execute",
+        "title": caps.cut(button.label.strip()),
+        "verb": caps.cut_data(button.action_id),
+        "data": {"value": caps.cut_data(button.value)},
+    }
+    style = _ACTION_STYLES.get(button.style)
+    if style is not None:
+        action["style"] = style
+    return action
+
+
+def _actions(buttons: Sequence[Button], caps: _Caps) -> list[Element]:
+    return [_action(button, caps) for button in caps.some(buttons) if button.label.strip()]
+
+
+def _facts(facts: Sequence[Fact], caps: _Caps) -> list[Element]:
+    return [
+        {"title": caps.cut(fact.label.strip()), "value": _markdown(caps.cut(fact.value.strip()))}
+        for fact in caps.some(facts)
+        if fact.label.strip() or fact.value.strip()
+    ]
+
+
+def _section(section: Section, caps: _Caps) -> Element | None:
+    items: list[Element] = []
+    heading = (section.heading or "").replace("*", "").strip()
+    if heading:
+        items.append(
+            {"type": "TextBlock", "text": caps.cut(heading), "weight": "Bolder", "wrap": True}
+        )
+    items += _text_blocks(section.text, caps)
+    facts = _facts(section.facts, caps)
+    if facts:
+        items.append({"type": "FactSet", "facts": facts})
+    actions = _actions(section.buttons, caps)
+    if actions:
+        items.append({"type": "ActionSet", "actions": actions})
+    return {"type": "Container", "items": items} if items else None
+
+
+def _chart(chart: Chart, caps: _Caps, *, with_image: bool) -> list[Element]:
+    elements: list[Element] = []
+    if with_image and chart.png:
+        image: Element = {
+            "type": "Image",
+            "url": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
+        }
+        alt = chart.alt_text.strip() or chart.title.strip()
+        if alt:
+            image["altText"] = caps.cut(alt)
+        elements.append(image)
+    line = ": ".join(part for part in (chart.title.strip(), chart.sparkline.strip()) if part)
+    if line:
+        elements.append(
+            {"type": "TextBlock", "text": caps.cut(line), "fontType": "Monospace", "wrap": True}
+        )
+    return elements
+
+
+def _card(
+    message: Message,
+    sections: Sequence[Section],
+    caps: _Caps,
+    *,
+    with_image: bool,
+    note: str | None,
+) -> dict[str, Any]:
+    body: list[Element] = []
+    title = message.title.strip()
+    if title:
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": caps.cut(title),
+                "size": "Medium",
+                "weight": "Bolder",
+                "wrap": True,
+                "style": "heading",
+            }
+        )
+    body += [
+        container for section in sections if (container := _section(section, caps)) is not None
+    ]
+    if note:
+        body += _text_blocks(note, _Caps(), isSubtle=True)
+    if message.chart is not None:
+        body += _chart(message.chart, caps, with_image=with_image)
+    for line in caps.some(message.context):
+        body += _text_blocks(line, caps, size="Small", isSubtle=True)
+    return {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "body": body,
+        "actions": _actions(message.buttons, caps),
+    }
+
+
+def _fits(card: dict[str, Any], budget: int) -> bool:
+    return card_size(card) <= budget
+
+
+def _fewer_sections(message: Message, caps: _Caps, note: str, budget: int) -> dict[str, Any] | None:
+    """The card with as many leading sections as fit (at least one), or None."""
+    sections = caps.some(message.sections)
+    low, high = 1, len(sections) - 1
+    best: dict[str, Any] | None = None
+    while low <= high:  # fewer sections never make a card bigger: binary search
+        middle = (low + high) // 2
+        card = _card(message, sections[:middle], caps, with_image=False, note=note)
+        if _fits(card, budget):
+            best, low = card, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def to_card(
+    message: Message, *, overflow_note: str = OVERFLOW_NOTE, budget: int = CARD_BUDGET
+) -> dict[str, Any]:
+    """The Adaptive Card 1.5 for ``message``, at most ``budget`` bytes (see :func:`card_size`).
+
+    Body: the title as a heading; each section as a Container (bold heading, text, a
+    FactSet for its facts, an ActionSet of ``Action.Execute`` for its buttons); the chart
+    as an inline PNG when it fits the budget, and always its sparkline in monospace; the
+    footer lines small and subtle. The message's own buttons are the card's ``actions``.
+    A message too big for Teams loses its image, then its trailing sections (with
+    ``overflow_note`` in their place), then the length of its longest texts (for absurdly
+    long messages, also of button values and verbs, as Slack does at 2,000 characters).
+    """
+    card = _card(message, message.sections, _Caps(), with_image=True, note=None)
+    if _fits(card, budget):
+        return card
+    for caps in _STEPS:
+        note = overflow_note if caps != _Caps() else None
+        card = _card(message, caps.some(message.sections), caps, with_image=False, note=note)
+        if _fits(card, budget):
+            return card
+        fewer = _fewer_sections(message, caps, overflow_note, budget)
+        if fewer is not None:
+            return fewer
+    bare = Message(title=_STEPS[-1].cut(message.title), sections=())
+    return _card(bare, (), _STEPS[-1], with_image=False, note=overflow_note)
+
+
+def to_attachment(card: dict[str, Any]) -> dict[str, Any]:
+    """``card`` as a Bot Framework attachment, ready for an activity's ``attachments``."""
+    return {"contentType": ATTACHMENT_CONTENT_TYPE, "content": card}
