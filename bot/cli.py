@@ -13,15 +13,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import logs
 from bot.config import Settings, load_settings
@@ -31,6 +32,7 @@ from bot.platforms.console import render
 from bot.services import admin, privacy
 from bot.store import db
 from bot.store.repos import DEFAULT_WORKSPACE, ensure_workspace, get_workspace, person_by_email
+from bot.store.tables import Person, Team
 from bot.wiring import build_store
 
 if TYPE_CHECKING:
@@ -272,19 +274,29 @@ def demo(
 
 
 def _print_demo(report: DemoReport) -> None:
-    """A week-by-team table of what each manager got, then the last week's digests."""
-    teams = sorted({str(record["team"]) for record in report.digests})
-    table = Table("week", *teams, title="What each manager got (situation: prompt)")
+    """What each manager got each week, then the last week's digests in full."""
+    table = Table(
+        "week",
+        "team",
+        "what the manager got",
+        "figures",
+        title="Weekly digests (situation: prompt)",
+    )
     for week in report.weeks:
-        cells = []
-        for team in teams:
-            record = next(r for r in report.digests if r["week"] == week and r["team"] == team)
+        for record in sorted(
+            (r for r in report.digests if r["week"] == week), key=lambda r: str(r["team"])
+        ):
             if not record.get("prompt_id"):
-                cells.append(f"none ({record.get('reason')})")
-            else:
-                hidden = "" if record["numbers_shown"] else " [no numbers]"
-                cells.append(f"{record['situation']}: {record['prompt_title']}{hidden}")
-        table.add_row(week, *cells)
+                table.add_row(week, str(record["team"]), f"no digest: {record.get('reason')}", "")
+                continue
+            figures = "shown" if record["numbers_shown"] else "none (too few people)"
+            table.add_row(
+                week,
+                str(record["team"]),
+                f"{record['situation']}: {record['prompt_title']}",
+                figures,
+            )
+        table.add_section()
     out.print(table)
     last = report.weeks[-1]
     out.print(f"\nThe digests for {last}:\n")
@@ -296,6 +308,191 @@ def _print_demo(report: DemoReport) -> None:
                 if r["week"] == last and r["team"] == result.team
             )
             out.print(render(Recipient(result.manager_id, manager), result.message))
+
+
+signals_app = typer.Typer(help="Team signals, as a manager could see them.", no_args_is_help=True)
+digest_app = typer.Typer(help="Weekly digests.", no_args_is_help=True)
+app.add_typer(signals_app, name="signals")
+app.add_typer(digest_app, name="digest")
+
+
+@app.command("serve")
+def serve(
+    socket: Annotated[
+        bool, typer.Option("--socket", help="Slack Socket Mode (needs SLACK_APP_TOKEN).")
+    ] = False,
+) -> None:
+    """Run the web server: Slack events and OAuth, Teams messages, /healthz, /readyz."""
+    from bot.server import run_server
+
+    settings = _settings()
+    if socket and settings.slack_app_token is None:
+        raise ConfigError("SLACK_APP_TOKEN: required for --socket (Socket Mode)")
+    run_server(settings, socket_mode=socket)
+
+
+def _team(session: Session, workspace: str, name: str) -> Team:
+    target = get_workspace(workspace, session=session)
+    team = session.exec(
+        select(Team).where(Team.workspace_id == target.id, col(Team.name).ilike(name))
+    ).first()
+    if team is None:
+        raise NotFoundError(f"no team called {name!r} in workspace {workspace!r}")
+    return team
+
+
+@signals_app.command("show")
+def signals_show(
+    team: Annotated[str, typer.Option("--team", "-t", help="Team name.")],
+    week: Annotated[
+        str | None, typer.Option(help="ISO week like 2026-W48 (default: this week).")
+    ] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A team's weekly aggregates exactly as its manager could see them."""
+    from bot.services.digest import members_of, raw_week
+    from nudges.engine import gate
+    from nudges.library import library
+    from nudges.weeks import week_label, week_start
+
+    settings = _settings()
+    label = week or week_label(datetime.now(UTC).date())
+    try:
+        week_start(label)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--week") from None
+    dimensions = {q.id: q.dimension.value for q in library().questions()}
+    with _session(settings) as session:
+        found = _team(session, workspace, team)
+        assert found.id is not None
+        members = members_of(found.id, session=session)
+        gated = gate(
+            raw_week([found.id], label, members, dimensions=dimensions, session=session),
+            settings.min_group_size,
+        )
+    result: dict[str, object] = {"team": found.name, "week": label, "members": members}
+    if gated.chat_shown:
+        result.update(
+            contributors=gated.contributors,
+            messages=gated.messages,
+            mean_sentiment=round(gated.sentiment or 0.0, 3),
+            themes={theme: round(rate, 3) for theme, rate in sorted(gated.theme_rates.items())},
+            after_hours_share=round(gated.after_hours_share or 0.0, 3),
+        )
+    else:
+        result.update(
+            insufficient_data=True,
+            reason=f"fewer than {max(settings.min_group_size, 5)} people contributed",
+        )
+    if gated.checkin_shown:
+        result.update(
+            checkin_respondents=gated.checkin_respondents,
+            checkin_mean=round(gated.checkin_mean or 0.0, 2),
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    if not gated.chat_shown:
+        out.print(f"{found.name}, {label}: insufficient data ({result['reason']}).")
+        return
+    table = Table("figure", "value", title=f"{found.name}, week {label}")
+    for key, value in result.items():
+        if key not in {"team", "week"}:
+            table.add_row(key, str(value))
+    out.print(table)
+
+
+@digest_app.command("send")
+def digest_send(
+    team: Annotated[str | None, typer.Option("--team", "-t", help="Only this team.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the digests; send and record nothing.")
+    ] = False,
+    week: Annotated[
+        str | None, typer.Option(help="The week the digest covers (default: last week).")
+    ] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Send (or preview) the weekly digests now."""
+    import asyncio
+
+    from bot.services import digest as digest_service
+    from bot.wiring import build_services
+    from nudges import engine
+    from nudges.digest import digest_message
+    from nudges.weeks import shift, week_label
+
+    settings = _settings()
+    label = week or shift(week_label(datetime.now(UTC).date()), -1)
+    services = build_services(settings)
+    digest_settings = digest_service.DigestSettings(min_group=settings.min_group_size)
+    today = datetime.now(UTC).date()
+    with services.store.session() as session:
+        teams = (
+            [_team(session, workspace, team)]
+            if team
+            else list(session.exec(select(Team).where(col(Team.manager_id).is_not(None))))
+        )
+        pairs = [(t, session.get(Person, t.manager_id)) for t in teams if t.manager_id]
+    messenger = None if dry_run else _messenger(services)
+    sent = 0
+    for found, manager in pairs:
+        if manager is None:
+            continue
+        if dry_run:
+            with services.store.session() as session:
+                outcome = digest_service.plan(
+                    manager,
+                    found,
+                    label,
+                    today=today,
+                    library=services.library,
+                    settings=digest_settings,
+                    session=session,
+                )
+            if isinstance(outcome, engine.Skip):
+                out.print(f"{found.name} ({manager.email}): no digest: {outcome.reason}")
+                continue
+            message = digest_message(
+                outcome, delivery_ref="preview", min_group=settings.min_group_size
+            )
+            out.print(render(Recipient(manager.id or 0, manager.email), message))
+            continue
+        assert messenger is not None
+        result = asyncio.run(
+            digest_service.deliver(
+                manager,
+                found,
+                label,
+                today=today,
+                store=services.store,
+                messenger=messenger,
+                library=services.library,
+                settings=digest_settings,
+            )
+        )
+        if result.error:
+            err.print(f"{found.name} ({manager.email}): failed: {result.error}")
+        elif isinstance(result.outcome, engine.Skip):
+            out.print(f"{found.name} ({manager.email}): skipped: {result.outcome.reason}")
+        else:
+            sent += 1
+            out.print(f"{found.name} ({manager.email}): sent")
+    if not dry_run:
+        out.print(f"{sent} digest(s) sent for week {label}.")
+
+
+def _messenger(services: Any) -> Any:
+    settings = services.settings
+    if settings.slack_bot_token is not None:
+        from bot.platforms.slack.messenger import SlackMessenger, make_client
+
+        client = make_client(
+            settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        return SlackMessenger(client)
+    raise ConfigError("SLACK_BOT_TOKEN: no platform to send through (or use --dry-run)")
 
 
 def main() -> None:

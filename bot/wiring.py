@@ -2,10 +2,80 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from sqlmodel import Session
+
 from bot.config import Settings
+from bot.services.commands import CommandContext
+from bot.services.listening import Analyzer, Signals
 from bot.store.db import Store, open_store
+from nudges.library import Library, library
+
+T = TypeVar("T")
 
 
 def build_store(settings: Settings) -> Store:
     """Open (and for SQLite, migrate) the configured database."""
     return open_store(settings.resolved_database_url)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What platform adapters and jobs need: one instance per process."""
+
+    settings: Settings
+    store: Store
+    key: bytes
+    library: Library
+    analyzer: Analyzer
+    distress: Callable[[str], bool]
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run blocking database work in a worker thread, in one committed session."""
+
+        def in_session() -> T:
+            with self.store.session() as session:
+                return work(session)
+
+        return await asyncio.to_thread(in_session)
+
+    def command_context(
+        self, *, prefix: str = "/empathy", today: date | None = None
+    ) -> CommandContext:
+        return CommandContext(
+            key=self.key,
+            library=self.library,
+            policy_version=self.settings.policy_version,
+            min_group=self.settings.min_group_size,
+            prefix=prefix,
+            today=today,
+        )
+
+
+def _analyzer(texts: Sequence[str]) -> Sequence[Signals]:
+    from nudges.signals import analyze_many
+
+    return analyze_many(texts)
+
+
+def _distress(text: str) -> bool:
+    from nudges.signals import analyze
+
+    return analyze(text).distress
+
+
+def build_services(settings: Settings, *, store: Store | None = None) -> Services:
+    """Everything the running bot shares, built once."""
+    return Services(
+        settings=settings,
+        store=store or build_store(settings),
+        key=settings.secret_key_bytes(),
+        library=library(),
+        analyzer=_analyzer,
+        distress=_distress,
+    )

@@ -609,11 +609,15 @@ def _choose_prompt(
     rng: random.Random,
 ) -> tuple[Prompt | None, Finding | None]:
     """Thompson sampling among the prompts that fit the strongest finding that has any."""
+    # Themes seen anywhere this week steer the choice for the strongest situation too:
+    # a mood drop during a workload spike calls for a workload-aware prompt.
+    week_themes = {theme for finding in findings for theme in finding.themes}
     for finding in [*findings, None]:
         situation = finding.situation if finding else Situation.EVERGREEN
         fitting = [p for p in prompts if situation in p.situations]
-        if finding is not None and finding.themes:
-            themed = [p for p in fitting if set(p.themes) & set(finding.themes)]
+        if finding is not None:
+            wanted = set(finding.themes) or week_themes
+            themed = [p for p in fitting if set(p.themes) & wanted]
             if finding.situation is Situation.THEME_SPIKE or themed:
                 fitting = themed
         if fitting:

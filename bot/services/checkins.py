@@ -10,7 +10,7 @@ author alone is shown the support resources, and nobody else is told.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from bot.services import consent, pseudonyms
 from bot.store.tables import CheckinResponse, CheckinRound, Membership, Person
 from bot.store.types import utcnow
 from nudges.library import Library, Question, SupportResources
-from nudges.message import Button, Message, Section
+from nudges.message import Button, ButtonStyle, Message, Section
 
 ANSWER_ACTION = "checkin_answer"
 COMMENT_ACTION = "checkin_comment"
@@ -110,26 +110,46 @@ def parse_answer_value(raw: str) -> tuple[int, str, int]:
 
 
 def checkin_message(
-    checkin_round: CheckinRound, library: Library, *, locale: str = "en"
+    checkin_round: CheckinRound,
+    library: Library,
+    *,
+    locale: str = "en",
+    answered: Mapping[str, int] | None = None,
 ) -> Message:
-    """The check-in as a neutral message: one row of five buttons per question."""
+    """The check-in as a neutral message: one row of five buttons per question.
+
+    ``answered`` (question id -> value) marks what the person already chose, so the
+    message can be updated in place to acknowledge each answer.
+    """
     assert checkin_round.id is not None
-    sections = [
-        Section(
-            text=f"*{question.text}*",
-            buttons=tuple(
-                Button(
-                    label=f"{option.emoji} {option.label}",
-                    action_id=f"{ANSWER_ACTION}:{question.id}:{option.value}",
-                    value=answer_value(checkin_round.id, question.id, option.value),
-                )
-                for option in question.scale
-            ),
+    answered = answered or {}
+    sections = []
+    for key in checkin_round.question_keys:
+        question = library.question(key, locale)
+        chosen = answered.get(question.id)
+        text = f"*{question.text}*"
+        if chosen is not None:
+            option = question.scale[chosen - 1]
+            text += f"\nSaved: {option.emoji} {option.label}. Tap another to change it."
+        sections.append(
+            Section(
+                text=text,
+                buttons=tuple(
+                    Button(
+                        label=f"{option.emoji} {option.label}",
+                        action_id=f"{ANSWER_ACTION}:{question.id}:{option.value}",
+                        value=answer_value(checkin_round.id, question.id, option.value),
+                        style=ButtonStyle.PRIMARY
+                        if option.value == chosen
+                        else ButtonStyle.DEFAULT,
+                    )
+                    for option in question.scale
+                ),
+            )
         )
-        for question in (library.question(key, locale) for key in checkin_round.question_keys)
-    ]
+    done = len(answered) >= len(checkin_round.question_keys)
     return Message(
-        title="Quick check-in: three questions, ten seconds",
+        title="Thanks, all answered" if done else "Quick check-in: three questions, ten seconds",
         summary="Your weekly check-in",
         sections=tuple(sections),
         context=(
@@ -140,6 +160,18 @@ def checkin_message(
             Button(label="Add a comment", action_id=COMMENT_ACTION, value=str(checkin_round.id)),
         ),
     )
+
+
+def my_answers(person: Person, round_id: int, *, key: bytes, session: Session) -> dict[str, int]:
+    """The person's own answers in a round (read through their pseudonym)."""
+    assert person.id is not None
+    respondent = pseudonyms.respondent(key, person.id)
+    rows = session.exec(
+        select(CheckinResponse.question_key, CheckinResponse.value).where(
+            CheckinResponse.round_id == round_id, CheckinResponse.respondent == respondent
+        )
+    ).all()
+    return dict(rows)
 
 
 def record_answer(

@@ -330,3 +330,10 @@ class SlackInstallation(SQLModel, table=True):
     token_type: str | None = Field(default=None, max_length=16)
     is_enterprise_install: bool = False
     installed_at: datetime = _now_field()
+
+
+class SlackOAuthState(SQLModel, table=True):
+    """A one-time OAuth ``state`` value, valid until ``expires_at`` (CSRF protection)."""
+
+    state: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)

@@ -106,6 +106,7 @@ PURPOSES = {
     "slackinstallation.user_scopes": "scope names",
     "slackinstallation.user_token_encrypted": "ciphertext",
     "slackinstallation.token_type": "'bot' or 'user'",
+    "slackoauthstate.state": "random OAuth state value",
 }
 
 COLUMNS = [
