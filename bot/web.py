@@ -143,6 +143,11 @@ def build_web_app(
         app.router.add_get("/slack/oauth_redirect", slack_oauth)
     if extra_routes:
         app.add_routes(extra_routes)
+
+    async def drain_ingest(_app: web.Application) -> None:
+        await services.ingest.drain()
+
+    app.on_shutdown.append(drain_ingest)
     return app
 
 

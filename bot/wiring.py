@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.ingest import IngestQueue
 from bot.services.commands import CommandContext
 from bot.services.listening import Analyzer, Signals
 from bot.store.db import Store, open_store
@@ -34,6 +35,7 @@ class Services:
     library: Library
     analyzer: Analyzer
     distress: Callable[[str], bool]
+    ingest: IngestQueue
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run blocking database work in a worker thread, in one committed session."""
@@ -71,11 +73,14 @@ def _distress(text: str) -> bool:
 
 def build_services(settings: Settings, *, store: Store | None = None) -> Services:
     """Everything the running bot shares, built once."""
+    store = store or build_store(settings)
+    key = settings.secret_key_bytes()
     return Services(
         settings=settings,
-        store=store or build_store(settings),
-        key=settings.secret_key_bytes(),
+        store=store,
+        key=key,
         library=library(),
         analyzer=_analyzer,
         distress=_distress,
+        ingest=IngestQueue(store, analyzer=_analyzer, key=key),
     )
