@@ -32,7 +32,7 @@ from bot.platforms.console import render
 from bot.services import admin, privacy
 from bot.store import db
 from bot.store.repos import DEFAULT_WORKSPACE, ensure_workspace, get_workspace, person_by_email
-from bot.store.tables import Person, Team
+from bot.store.tables import Membership, Person, Team
 from bot.wiring import build_store
 
 if TYPE_CHECKING:
@@ -321,6 +321,13 @@ def serve(
     socket: Annotated[
         bool, typer.Option("--socket", help="Slack Socket Mode (needs SLACK_APP_TOKEN).")
     ] = False,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run the scheduler in this process (one leader is elected on PostgreSQL).",
+        ),
+    ] = True,
 ) -> None:
     """Run the web server: Slack events and OAuth, Teams messages, /healthz, /readyz."""
     from bot.server import run_server
@@ -328,7 +335,15 @@ def serve(
     settings = _settings()
     if socket and settings.slack_app_token is None:
         raise ConfigError("SLACK_APP_TOKEN: required for --socket (Socket Mode)")
-    run_server(settings, socket_mode=socket)
+    run_server(settings, socket_mode=socket, with_scheduler=scheduler)
+
+
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Run only the scheduler (digests, check-ins, reminders, weekly close, retention)."""
+    from bot.server import run_scheduler
+
+    run_scheduler(_settings())
 
 
 def _team(session: Session, workspace: str, name: str) -> Team:
@@ -493,6 +508,163 @@ def _messenger(services: Any) -> Any:
         )
         return SlackMessenger(client)
     raise ConfigError("SLACK_BOT_TOKEN: no platform to send through (or use --dry-run)")
+
+
+schedule_app = typer.Typer(help="Delivery schedules (HR).", no_args_is_help=True)
+app.add_typer(schedule_app, name="schedule")
+TeamOption = Annotated[
+    str | None, typer.Option("--team", "-t", help="A team (default: the organisation default).")
+]
+
+
+@schedule_app.command("show")
+def schedule_show(workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """Every team's next digest and check-in, in the recipient's local time and in UTC."""
+    from bot.services import schedules, slots
+
+    settings = _settings()
+    now = datetime.now(UTC)
+    table = Table(
+        "team",
+        "rule",
+        "next digest (manager's time)",
+        "UTC",
+        "next check-in (each member's time)",
+        "UTC",
+        title=f"Schedules, now {now:%Y-%m-%d %H:%M} UTC",
+    )
+    with _session(settings) as session:
+        target = get_workspace(workspace, session=session)
+        org = schedules.effective(target.id or 0, None, session=session)
+        out.print(f"Organisation default: {_rule(org)}")
+        teams = session.exec(
+            select(Team).where(Team.workspace_id == target.id).order_by(col(Team.name))
+        ).all()
+        for team in teams:
+            rule = schedules.effective(target.id or 0, team, session=session)
+            manager = session.get(Person, team.manager_id) if team.manager_id else None
+            digest_local = digest_utc = "no manager"
+            if rule.paused:
+                digest_local = digest_utc = "paused"
+            elif manager is not None:
+                slot = slots.next_digest_slot(rule, manager.timezone, now)
+                digest_local, digest_utc = _when(slot, manager.timezone)
+            zones = sorted(
+                {
+                    p.timezone
+                    for p in session.exec(
+                        select(Person)
+                        .join(Membership, col(Membership.person_id) == col(Person.id))
+                        .where(Membership.team_id == team.id)
+                    )
+                }
+            )
+            checkin_local, checkin_utc = [], []
+            for zone in zones or ["UTC"]:
+                local, utc = (
+                    ("paused", "paused")
+                    if rule.paused
+                    else _when(slots.next_checkin_slot(rule, zone, now), zone)
+                )
+                checkin_local.append(local)
+                checkin_utc.append(utc)
+            table.add_row(
+                team.name,
+                "own" if rule.overridden else "default",
+                digest_local,
+                digest_utc,
+                "\n".join(checkin_local),
+                "\n".join(checkin_utc),
+            )
+    out.print(table)
+
+
+def _when(slot: Any, zone: str) -> tuple[str, str]:
+    from zoneinfo import ZoneInfo
+
+    if slot is None:
+        return "none (every day is quiet)", ""
+    local = slot.at.astimezone(ZoneInfo(zone))
+    return f"{local:%a %d %b %H:%M} {zone}", f"{slot.at:%a %d %b %H:%M}"
+
+
+def _rule(rule: Any) -> str:
+    from bot.services.schedules import WEEKDAYS
+
+    quiet = ",".join(WEEKDAYS[day] for day in rule.quiet_weekdays) or "none"
+    paused = "; PAUSED" if rule.paused else ""
+    return (
+        f"digest {WEEKDAYS[rule.digest_weekday]} {rule.digest_time}; check-in "
+        f"{rule.checkin_cadence} {WEEKDAYS[rule.checkin_weekday]} {rule.checkin_time}; "
+        f"reminder {rule.reminder_after_hours} h; quiet {quiet}{paused}"
+    )
+
+
+def _schedule_change(workspace: str, team: str | None, changes: dict[str, Any]) -> None:
+    from bot.services import schedules
+
+    settings = _settings()
+    with _session(settings) as session:
+        target = get_workspace(workspace, session=session)
+        found = _team(session, workspace, team) if team else None
+        rule = schedules.update(target.id or 0, found, changes, by_person_id=None, session=session)
+    out.print(f"{team or 'Organisation default'}: {_rule(rule)}")
+
+
+@schedule_app.command("set")
+def schedule_set(
+    team: TeamOption = None,
+    digest_day: Annotated[str | None, typer.Option(help="mon..sun")] = None,
+    digest_time: Annotated[str | None, typer.Option(help="HH:MM, manager's time")] = None,
+    cadence: Annotated[str | None, typer.Option(help="weekly, biweekly or monthly")] = None,
+    checkin_day: Annotated[str | None, typer.Option(help="mon..sun")] = None,
+    checkin_time: Annotated[str | None, typer.Option(help="HH:MM, each person's time")] = None,
+    reminder_hours: Annotated[int | None, typer.Option(help="Remind after N hours")] = None,
+    quiet_days: Annotated[str | None, typer.Option(help="e.g. sat,sun (or 'none')")] = None,
+    holidays: Annotated[str | None, typer.Option(help="e.g. 2026-12-24,2026-12-25")] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Change the organisation default, or a team's own schedule (with --team)."""
+    from bot.errors import ValidationFailed
+
+    changes: dict[str, Any] = {}
+    for key, value in (
+        ("digest_weekday", digest_day),
+        ("digest_time", digest_time),
+        ("checkin_cadence", cadence),
+        ("checkin_weekday", checkin_day),
+        ("checkin_time", checkin_time),
+        ("reminder_after_hours", reminder_hours),
+    ):
+        if value is not None:
+            changes[key] = value
+    if quiet_days is not None:
+        changes["quiet_weekdays"] = (
+            [] if quiet_days == "none" else [day for day in quiet_days.split(",") if day]
+        )
+    if holidays is not None:
+        changes["holidays"] = [day for day in holidays.split(",") if day]
+    if not changes:
+        raise typer.BadParameter("give at least one setting to change (see --help)")
+    try:
+        _schedule_change(workspace, team, changes)
+    except ValidationFailed as exc:
+        err.print(f"refused: {exc}", markup=False)
+        raise typer.Exit(2) from None
+
+
+@schedule_app.command("pause")
+def schedule_pause(team: TeamOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """Pause digests and check-ins (for one team, or everyone)."""
+    _schedule_change(workspace, team, {"paused": True})
+
+
+@schedule_app.command("resume")
+def schedule_resume(
+    team: TeamOption = None, workspace: WorkspaceOption = DEFAULT_WORKSPACE
+) -> None:
+    """Resume digests and check-ins."""
+    _schedule_change(workspace, team, {"paused": False})
 
 
 def main() -> None:

@@ -57,6 +57,16 @@ class Settings(BaseSettings):
         str, Field(validation_alias=_env("EMPATHYBOT_POLICY_VERSION"), max_length=32)
     ] = "2026-11"
 
+    checkin_retention_days: Annotated[
+        int, Field(validation_alias=_env("EMPATHYBOT_CHECKIN_RETENTION_DAYS"), ge=7, le=3650)
+    ] = 180
+    event_retention_days: Annotated[
+        int, Field(validation_alias=_env("EMPATHYBOT_EVENT_RETENTION_DAYS"), ge=1, le=90)
+    ] = 7
+    grace_hours: Annotated[
+        float, Field(validation_alias=_env("EMPATHYBOT_GRACE_HOURS"), gt=0, le=48)
+    ] = 6.0
+
     slack_bot_token: Annotated[
         SecretStr | None, Field(validation_alias=_env("SLACK_BOT_TOKEN"))
     ] = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from datetime import timedelta
 
 from bot.platforms.base import IncomingMessage
 from bot.services import listening
@@ -26,8 +27,16 @@ MAX_BATCH = 256
 class IngestQueue:
     """Queues acknowledged messages and ingests them in batches in the background."""
 
-    def __init__(self, store: Store, *, analyzer: listening.Analyzer, key: bytes) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        analyzer: listening.Analyzer,
+        key: bytes,
+        event_memory: timedelta = listening.EVENT_MEMORY,
+    ) -> None:
         self._store = store
+        self._event_memory = event_memory
         self._analyzer = analyzer
         self._key = key
         self._queue: asyncio.Queue[IncomingMessage] | None = None

@@ -7,6 +7,11 @@ import logging
 from aiohttp import web
 
 from bot.config import Settings
+from bot.platforms.base import Messenger
+from bot.platforms.routing import RoutingMessenger
+from bot.platforms.slack.messenger import SlackMessenger, make_client
+from bot.platforms.slack.oauth import DatabaseInstallationStore
+from bot.store.crypto import TokenCipher
 from bot.web import build_web_app, describe
 from bot.wiring import Services, build_services
 
@@ -23,10 +28,18 @@ def build_application(services: Services) -> web.Application:
     return build_web_app(services, slack=slack)
 
 
-def run_server(settings: Settings, *, socket_mode: bool = False) -> None:
-    """Serve HTTP on ``PORT`` (and Slack Socket Mode when asked) until SIGTERM or SIGINT."""
+def run_server(
+    settings: Settings, *, socket_mode: bool = False, with_scheduler: bool = True
+) -> None:
+    """Serve HTTP on ``PORT`` (and Slack Socket Mode when asked) until SIGTERM or SIGINT.
+
+    The scheduler runs inside the server unless ``with_scheduler`` is False (for example
+    when ``empathybot scheduler`` runs it as its own process).
+    """
     services = build_services(settings)
     app = build_application(services)
+    if with_scheduler:
+        attach_scheduler(app, services)
     if socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -53,3 +66,51 @@ def run_server(settings: Settings, *, socket_mode: bool = False) -> None:
     app.on_cleanup.append(close_store)
     log.info("listening on port %d: %s", settings.port, ", ".join(describe(app)))
     web.run_app(app, port=settings.port, print=None, shutdown_timeout=30)
+
+
+def attach_scheduler(app: web.Application, services: Services) -> None:
+    """Start the scheduler with the server and stop it (releasing leadership) on shutdown."""
+    from bot.scheduling import Scheduler
+
+    scheduler = Scheduler(services, build_messenger(services))
+
+    async def start(_app: web.Application) -> None:
+        scheduler.start()
+
+    async def stop(_app: web.Application) -> None:
+        await scheduler.shutdown()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(stop)
+
+
+def run_scheduler(settings: Settings) -> None:
+    """``empathybot scheduler``: only the scheduler, with /healthz, until SIGTERM."""
+    services = build_services(settings)
+    app = build_web_app(services)
+    attach_scheduler(app, services)
+    log.info("scheduler process: health on port %d", settings.port)
+    web.run_app(app, port=settings.port, print=None, shutdown_timeout=30)
+
+
+def build_messenger(services: Services, *, rate_limit_retries: int = 0) -> RoutingMessenger:
+    """How the bot reaches people proactively (digests, check-ins), per platform."""
+    settings = services.settings
+    slack: Messenger | None = None
+    if settings.slack_bot_token is not None:
+        client = make_client(
+            settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            rate_limit_retries=rate_limit_retries,
+        )
+        slack = SlackMessenger(client)
+    elif settings.slack_client_id and settings.slack_client_secret:
+        slack = SlackMessenger(
+            make_client(
+                None, base_url=settings.slack_api_url, rate_limit_retries=rate_limit_retries
+            ),
+            installations=DatabaseInstallationStore(
+                services.store, TokenCipher(services.key), client_id=settings.slack_client_id
+            ),
+        )
+    return RoutingMessenger(slack=slack, teams=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 from sqlmodel import Session
@@ -82,5 +82,10 @@ def build_services(settings: Settings, *, store: Store | None = None) -> Service
         library=library(),
         analyzer=_analyzer,
         distress=_distress,
-        ingest=IngestQueue(store, analyzer=_analyzer, key=key),
+        ingest=IngestQueue(
+            store,
+            analyzer=_analyzer,
+            key=key,
+            event_memory=timedelta(days=settings.event_retention_days),
+        ),
     )

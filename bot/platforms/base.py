@@ -46,6 +46,7 @@ class Recipient:
     slack_user_id: str | None = None
     teams_user_id: str | None = None
     locale: str = "en"
+    slack_team_id: str | None = None
 
 
 @dataclass(frozen=True)

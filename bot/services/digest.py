@@ -9,10 +9,11 @@ records the outcome.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from bot.errors import DeliveryError
@@ -52,24 +53,61 @@ def members_of(team_id: int, *, session: Session) -> int:
     ).one()
 
 
+def raw_weeks(
+    team_ids: list[int],
+    weeks: list[str],
+    members: int,
+    *,
+    dimensions: Mapping[str, str],
+    session: Session,
+) -> dict[str, engine.RawWeek]:
+    """The stored sums for each of ``weeks`` across ``team_ids`` (one team, or the org),
+    read with two queries whatever the number of weeks."""
+    buckets = session.exec(
+        select(SignalBucket).where(
+            col(SignalBucket.team_id).in_(team_ids), col(SignalBucket.week).in_(weeks)
+        )
+    ).all()
+    answers = session.exec(
+        select(
+            CheckinRound.period,
+            CheckinResponse.question_key,
+            CheckinResponse.respondent,
+            CheckinResponse.value,
+        )
+        .join(CheckinRound, col(CheckinRound.id) == col(CheckinResponse.round_id))
+        .where(col(CheckinRound.team_id).in_(team_ids), col(CheckinRound.period).in_(weeks))
+    ).all()
+    by_week_buckets: dict[str, list[SignalBucket]] = defaultdict(list)
+    for bucket in buckets:
+        by_week_buckets[bucket.week].append(bucket)
+    by_week_answers: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for period, question_key, respondent, value in answers:
+        by_week_answers[period].append((question_key, respondent, value))
+    return {
+        week: _raw(week, members, by_week_buckets[week], by_week_answers[week], dimensions)
+        for week in weeks
+    }
+
+
 def raw_week(
     team_ids: list[int], week: str, members: int, *, dimensions: Mapping[str, str], session: Session
 ) -> engine.RawWeek:
-    """The stored sums for one week across ``team_ids`` (one team, or the whole org)."""
-    buckets = session.exec(
-        select(SignalBucket).where(
-            col(SignalBucket.team_id).in_(team_ids), SignalBucket.week == week
-        )
-    ).all()
+    """The stored sums for one week across ``team_ids``."""
+    return raw_weeks(team_ids, [week], members, dimensions=dimensions, session=session)[week]
+
+
+def _raw(
+    week: str,
+    members: int,
+    buckets: list[SignalBucket],
+    answers: list[tuple[str, str, int]],
+    dimensions: Mapping[str, str],
+) -> engine.RawWeek:
     themes: dict[str, int] = defaultdict(int)
     for bucket in buckets:
         for theme, count in bucket.theme_counts.items():
             themes[theme] += count
-    answers = session.exec(
-        select(CheckinResponse.question_key, CheckinResponse.respondent, CheckinResponse.value)
-        .join(CheckinRound, col(CheckinRound.id) == col(CheckinResponse.round_id))
-        .where(col(CheckinRound.team_id).in_(team_ids), CheckinRound.period == week)
-    ).all()
     totals: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     people: dict[str, set[str]] = defaultdict(set)
@@ -99,12 +137,15 @@ def raw_week(
     )
 
 
-def manager_context(manager: Person, *, session: Session) -> engine.ManagerContext:
-    """The manager's digest history (with whether they used each) and availability."""
-    assert manager.id is not None
+def manager_contexts(
+    managers: Sequence[Person], *, session: Session
+) -> dict[int, engine.ManagerContext]:
+    """Each manager's digest history (with whether they used each) and availability,
+    for many managers with two queries."""
+    ids = [manager.id for manager in managers if manager.id is not None]
     deliveries = session.exec(
         select(NudgeDelivery)
-        .where(NudgeDelivery.manager_id == manager.id, NudgeDelivery.status == "sent")
+        .where(col(NudgeDelivery.manager_id).in_(ids), NudgeDelivery.status == "sent")
         .order_by(col(NudgeDelivery.week))
     ).all()
     used = set(
@@ -114,16 +155,59 @@ def manager_context(manager: Person, *, session: Session) -> engine.ManagerConte
             )
         ).all()
     )
-    return engine.ManagerContext(
-        key=str(manager.id),
-        locale=manager.locale,
-        history=tuple(
+    history: dict[int, list[engine.PastDigest]] = defaultdict(list)
+    for d in deliveries:
+        history[d.manager_id].append(
             engine.PastDigest(d.week, d.prompt_id, d.lesson_id, interacted=d.id in used)
-            for d in deliveries
-        ),
-        snoozed_until=manager.digests_snoozed_until,
-        away_until=manager.away_until,
+        )
+    return {
+        manager.id: engine.ManagerContext(
+            key=str(manager.id),
+            locale=manager.locale,
+            history=tuple(history[manager.id]),
+            snoozed_until=manager.digests_snoozed_until,
+            away_until=manager.away_until,
+        )
+        for manager in managers
+        if manager.id is not None
+    }
+
+
+def manager_context(manager: Person, *, session: Session) -> engine.ManagerContext:
+    """One manager's digest history and availability."""
+    assert manager.id is not None
+    return manager_contexts([manager], session=session)[manager.id]
+
+
+@dataclass
+class PlanCache:
+    """Figures shared by every manager of a workspace in one run (the org picture and
+    the feedback posteriors), computed once instead of once per manager."""
+
+    org: dict[tuple[int, str], tuple[engine.RawWeek, list[engine.RawWeek]]] = field(
+        default_factory=dict
     )
+    posteriors: dict[int, engine.Posteriors] = field(default_factory=dict)
+
+
+def _org_weeks(
+    workspace_id: int,
+    week: str,
+    weeks: list[str],
+    dimensions: Mapping[str, str],
+    *,
+    session: Session,
+) -> tuple[engine.RawWeek, list[engine.RawWeek]]:
+    all_teams = [
+        t
+        for t in session.exec(select(Team.id).where(Team.workspace_id == workspace_id))
+        if t is not None
+    ]
+    members = session.exec(
+        select(func.count(col(Membership.id))).where(col(Membership.team_id).in_(all_teams))
+    ).one()
+    found = raw_weeks(all_teams, [*weeks, week], members, dimensions=dimensions, session=session)
+    return found[week], [found[w] for w in weeks]
 
 
 def plan(
@@ -135,41 +219,134 @@ def plan(
     library: Library,
     settings: DigestSettings,
     session: Session,
+    cache: PlanCache | None = None,
 ) -> engine.Nudge | engine.Skip:
-    """Decide the manager's digest for ``week`` from the team's gated figures."""
-    assert team.id is not None
-    dimensions = {q.id: q.dimension.value for q in library.questions()}
-    members = members_of(team.id, session=session)
-    weeks = previous_weeks(week, HISTORY_WEEKS)
-    team_ids = [team.id]
-    all_teams = [
-        t
-        for t in session.exec(select(Team.id).where(Team.workspace_id == team.workspace_id))
-        if t is not None
-    ]
-    org_members = session.exec(
-        select(func.count(col(Membership.id))).where(col(Membership.team_id).in_(all_teams))
-    ).one()
-    team_view = engine.team_week(
-        team.name,
-        raw_week(team_ids, week, members, dimensions=dimensions, session=session),
-        [raw_week(team_ids, w, members, dimensions=dimensions, session=session) for w in weeks],
-        min_group=settings.min_group,
-        org=raw_week(all_teams, week, org_members, dimensions=dimensions, session=session),
-        org_history=[
-            raw_week(all_teams, w, org_members, dimensions=dimensions, session=session)
-            for w in weeks
-        ],
-    )
-    return engine.plan_digest(
-        team_view,
-        manager_context(manager, session=session),
-        week=week,
+    """Decide one manager's digest for ``week`` from the team's gated figures."""
+    return plan_many(
+        [(manager, team, week)],
         today=today,
         library=library,
-        posteriors=feedback.posteriors(team.workspace_id, session=session),
-        settings=engine.OrgSettings(min_group=settings.min_group, seed=settings.seed),
+        settings=settings,
+        session=session,
+        cache=cache,
+    )[0]
+
+
+def plan_many(
+    items: Sequence[tuple[Person, Team, str]],
+    *,
+    today: date,
+    library: Library,
+    settings: DigestSettings,
+    session: Session,
+    cache: PlanCache | None = None,
+) -> list[engine.Nudge | engine.Skip]:
+    """Decide many managers' digests with a handful of queries in all.
+
+    Team figures, member counts and managers' histories are read in bulk; the
+    organisation-wide picture is read only for teams too small to show their own
+    figures, once per workspace and week.
+    """
+    cache = cache or PlanCache()
+    dimensions = {q.id: q.dimension.value for q in library.questions()}
+    team_ids = [team.id for _, team, _ in items if team.id is not None]
+    members = dict(
+        session.exec(
+            select(Membership.team_id, func.count(col(Membership.id)))
+            .where(col(Membership.team_id).in_(team_ids))
+            .group_by(col(Membership.team_id))
+        ).all()
     )
+    contexts = manager_contexts([manager for manager, _, _ in items], session=session)
+    weeks_needed = sorted(
+        {w for _, _, week in items for w in [*previous_weeks(week, HISTORY_WEEKS), week]}
+    )
+    figures = _team_figures(team_ids, weeks_needed, members, dimensions, session=session)
+    results: list[engine.Nudge | engine.Skip] = []
+    for manager, team, week in items:
+        assert team.id is not None
+        assert manager.id is not None
+        weeks = previous_weeks(week, HISTORY_WEEKS)
+        current = figures[(team.id, week)]
+        history = [figures[(team.id, w)] for w in weeks]
+        org: engine.RawWeek | None = None
+        org_history: list[engine.RawWeek] = []
+        if not engine.gate(current, settings.min_group).any_shown:
+            key = (team.workspace_id, week)
+            if key not in cache.org:
+                cache.org[key] = _org_weeks(
+                    team.workspace_id, week, weeks, dimensions, session=session
+                )
+            org, org_history = cache.org[key]
+        if team.workspace_id not in cache.posteriors:
+            cache.posteriors[team.workspace_id] = feedback.posteriors(
+                team.workspace_id, session=session
+            )
+        team_view = engine.team_week(
+            team.name,
+            current,
+            history,
+            min_group=settings.min_group,
+            org=org,
+            org_history=org_history,
+        )
+        results.append(
+            engine.plan_digest(
+                team_view,
+                contexts[manager.id],
+                week=week,
+                today=today,
+                library=library,
+                posteriors=cache.posteriors[team.workspace_id],
+                settings=engine.OrgSettings(min_group=settings.min_group, seed=settings.seed),
+            )
+        )
+    return results
+
+
+def _team_figures(
+    team_ids: list[int],
+    weeks: list[str],
+    members: Mapping[int, int],
+    dimensions: Mapping[str, str],
+    *,
+    session: Session,
+) -> dict[tuple[int, str], engine.RawWeek]:
+    """Every (team, week) aggregate for many teams, with two queries."""
+    buckets = session.exec(
+        select(SignalBucket).where(
+            col(SignalBucket.team_id).in_(team_ids), col(SignalBucket.week).in_(weeks)
+        )
+    ).all()
+    answers = session.execute(
+        sa_select(
+            col(CheckinRound.team_id),
+            col(CheckinRound.period),
+            col(CheckinResponse.question_key),
+            col(CheckinResponse.respondent),
+            col(CheckinResponse.value),
+        )
+        .join(CheckinRound, col(CheckinRound.id) == col(CheckinResponse.round_id))
+        .where(col(CheckinRound.team_id).in_(team_ids), col(CheckinRound.period).in_(weeks))
+    ).all()
+    by_bucket: dict[tuple[int, str], list[SignalBucket]] = defaultdict(list)
+    for bucket in buckets:
+        by_bucket[(bucket.team_id, bucket.week)].append(bucket)
+    by_answer: dict[tuple[int, str], list[tuple[str, str, int]]] = defaultdict(list)
+    for team_id, period, question_key, respondent, value in answers:
+        if team_id is not None:
+            by_answer[(team_id, period)].append((question_key, respondent, value))
+    return {
+        (team_id, week): _raw(
+            week,
+            members.get(team_id, 0),
+            by_bucket[(team_id, week)],
+            by_answer[(team_id, week)],
+            dimensions,
+        )
+        for team_id in team_ids
+        for week in weeks
+    }
 
 
 def claim(

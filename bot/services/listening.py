@@ -16,11 +16,12 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.platforms.base import IncomingMessage
 from bot.services import consent, pseudonyms
+from bot.store.repos import insert_or_ignore
 from bot.store.tables import (
     BucketContributor,
     ChannelListening,
@@ -87,19 +88,12 @@ def _author(event: IncomingMessage, *, session: Session) -> Person | None:
     return session.exec(select(Person).where(col(column) == event.user_id)).first()
 
 
-def _insert_ignoring_conflicts(session: Session, table: type, values: dict[str, object]) -> bool:
-    """Insert one row unless its unique key exists; True when a row was inserted.
-
-    ``RETURNING`` tells the two apart on every backend (``rowcount`` does not).
-    """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    key = next(iter(table.__table__.primary_key.columns))  # type: ignore[attr-defined]
-    statement = insert(table).values(values).on_conflict_do_nothing().returning(key)
-    return session.execute(statement).first() is not None
-
-
 def admit(
-    event: IncomingMessage, *, session: Session, now: datetime | None = None
+    event: IncomingMessage,
+    *,
+    session: Session,
+    now: datetime | None = None,
+    event_memory: timedelta = EVENT_MEMORY,
 ) -> Admitted | Outcome:
     """Every check a message must pass before it is scored, cheapest first.
 
@@ -117,15 +111,15 @@ def admit(
         return Outcome.UNKNOWN_AUTHOR
     if not consent.has_consent(person.id, "messages", session=session):
         return Outcome.NO_CONSENT
-    first_time = _insert_ignoring_conflicts(
+    first_time = insert_or_ignore(
         session,
         ProcessedEvent,
         {
             "key": f"{event.platform}:{event.event_id}",
-            "expires_at": (now or utcnow()) + EVENT_MEMORY,
+            "expires_at": (now or utcnow()) + event_memory,
         },
     )
-    if not first_time:
+    if first_time is None:
         return Outcome.DUPLICATE
     return Admitted(event=event, person=person, team_id=team_id)
 
@@ -137,7 +131,7 @@ def is_after_hours(sent_at: datetime, timezone: str) -> bool:
 
 
 def _bucket(team_id: int, week: str, *, session: Session) -> SignalBucket:
-    _insert_ignoring_conflicts(
+    insert_or_ignore(
         session,
         SignalBucket,
         {
@@ -181,8 +175,9 @@ def record(admitted: Admitted, signals: Signals, *, key: bytes, session: Session
     if is_after_hours(admitted.event.sent_at, person.timezone):
         bucket.after_hours_count += 1
     marker = pseudonyms.contributor_marker(key, bucket.id, person.id)
-    if _insert_ignoring_conflicts(
-        session, BucketContributor, {"bucket_id": bucket.id, "marker": marker}
+    if (
+        insert_or_ignore(session, BucketContributor, {"bucket_id": bucket.id, "marker": marker})
+        is not None
     ):
         bucket.contributor_count += 1
     session.add(bucket)
@@ -196,12 +191,13 @@ def ingest(
     key: bytes,
     session: Session,
     now: datetime | None = None,
+    event_memory: timedelta = EVENT_MEMORY,
 ) -> Counter[Outcome]:
     """Admit, score (in one batch) and record messages; returns what happened to each."""
     outcomes: Counter[Outcome] = Counter()
     admitted: list[Admitted] = []
     for event in events:
-        result = admit(event, session=session, now=now)
+        result = admit(event, session=session, now=now, event_memory=event_memory)
         if isinstance(result, Outcome):
             outcomes[result] += 1
         else:
@@ -284,11 +280,28 @@ def close_week(week: str, *, session: Session, now: datetime | None = None) -> i
         select(SignalBucket).where(SignalBucket.week == week, col(SignalBucket.closed_at).is_(None))
     ).all()
     for bucket in buckets:
-        for marker in session.exec(
-            select(BucketContributor).where(BucketContributor.bucket_id == bucket.id)
-        ):
-            session.delete(marker)
+        session.execute(
+            delete(BucketContributor).where(col(BucketContributor.bucket_id) == bucket.id)
+        )
         bucket.closed_at = now or utcnow()
         session.add(bucket)
     session.flush()
     return len(buckets)
+
+
+CLOSE_AFTER = timedelta(hours=36)
+"""A week is closed this long after it ends in UTC, so late messages from every time zone
+(up to UTC-12) and platform retries still land in it."""
+
+
+def close_finished_weeks(now: datetime, *, session: Session) -> list[str]:
+    """Close every open week that ended at least :data:`CLOSE_AFTER` ago."""
+    last_closable = week_label(now - CLOSE_AFTER - timedelta(days=7))
+    weeks = session.exec(
+        select(SignalBucket.week)
+        .where(col(SignalBucket.closed_at).is_(None), SignalBucket.week <= last_closable)
+        .distinct()
+    ).all()
+    for week in weeks:
+        close_week(week, session=session, now=now)
+    return list(weeks)

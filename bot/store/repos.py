@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFoundError
@@ -53,3 +55,16 @@ def teams_managed_by(person_id: int, *, session: Session) -> Sequence[Team]:
     return session.exec(
         select(Team).where(Team.manager_id == person_id).order_by(col(Team.name))
     ).all()
+
+
+def insert_or_ignore(session: Session, table: type, values: dict[str, object]) -> Any | None:
+    """Insert one row unless a unique key already holds it: the new row's primary key, or
+    ``None`` when nothing was inserted. Safe against concurrent writers on both backends.
+
+    ``RETURNING`` tells the two cases apart everywhere (``rowcount`` does not).
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    key = next(iter(table.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    statement = insert(table).values(values).on_conflict_do_nothing().returning(key)
+    row = session.execute(statement).first()
+    return row[0] if row is not None else None

@@ -236,7 +236,9 @@ class CheckinDelivery(SQLModel, table=True):
     status: str = Field(default="claimed", max_length=16)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=64)
+    claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime = _now_field()
+    next_attempt_at: datetime | None = _time_field(index=True)
     sent_at: datetime | None = _time_field()
     reminded_at: datetime | None = _time_field()
 
@@ -274,7 +276,9 @@ class NudgeDelivery(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=64)
     platform_ref: str | None = Field(default=None, max_length=128)
+    claimed_by: str | None = Field(default=None, max_length=64)
     claimed_at: datetime = _now_field()
+    next_attempt_at: datetime | None = _time_field(index=True)
     sent_at: datetime | None = _time_field()
 
 

@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import DeliveryError
@@ -39,16 +40,24 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
-def make_client(token: str | None, *, base_url: str | None, max_retries: int = 3) -> AsyncWebClient:
-    """A Web API client that retries rate limits and connection errors."""
+def make_client(
+    token: str | None,
+    *,
+    base_url: str | None,
+    rate_limit_retries: int = 3,
+    connection_retries: int = 3,
+) -> AsyncWebClient:
+    """A Web API client that retries rate limits (after ``Retry-After``) and connection
+    errors. The dispatcher passes ``rate_limit_retries=0`` and reschedules instead, so a
+    busy workspace never holds a tick."""
     kwargs: dict[str, object] = {}
     if base_url:
         kwargs["base_url"] = base_url.rstrip("/") + "/"
     return AsyncWebClient(
         token=token,
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
-            AsyncConnectionErrorRetryHandler(max_retry_count=max_retries),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+            AsyncConnectionErrorRetryHandler(max_retry_count=connection_retries),
         ],
         timeout=15,
         **kwargs,  # type: ignore[arg-type]
@@ -69,28 +78,61 @@ def to_delivery_error(exc: SlackClientError) -> DeliveryError:
 
 
 class SlackMessenger:
-    """Sends neutral messages as direct messages from the app."""
+    """Sends neutral messages as direct messages from the app.
+
+    With ``installations`` (multi-workspace mode) each send uses the bot token of the
+    recipient's workspace; otherwise the client's own token. The chart PNG is attached
+    under the digest when the token has the ``files:write`` scope.
+    """
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient, *, can_upload_files: bool = False) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        can_upload_files: bool | None = None,
+        installations: AsyncInstallationStore | None = None,
+    ) -> None:
         self._client = client
         self._can_upload = can_upload_files
+        self._installations = installations
+
+    async def _token(self, recipient: Recipient) -> tuple[str | None, bool]:
+        if self._installations is None:
+            if self._can_upload is None:
+                # Ask Slack once which scopes the token has.
+                try:
+                    scopes = (await self._client.auth_test()).headers.get("x-oauth-scopes", "")
+                except SlackClientError:
+                    scopes = ""
+                self._can_upload = "files:write" in str(scopes).split(",")
+            return self._client.token, self._can_upload
+        bot = await self._installations.async_find_bot(
+            enterprise_id=None, team_id=recipient.slack_team_id
+        )
+        if bot is None:
+            raise DeliveryError("the app is not installed in this workspace", permanent=True)
+        return bot.bot_token, "files:write" in (bot.bot_scopes or [])
 
     async def send(self, recipient: Recipient, message: Message) -> Receipt:
         if not recipient.slack_user_id:
             raise DeliveryError("no Slack user id for this person", permanent=True)
+        token, can_upload = await self._token(recipient)
         try:
-            opened = await self._client.conversations_open(users=recipient.slack_user_id)
+            opened = await self._client.conversations_open(
+                token=token, users=recipient.slack_user_id
+            )
             channel = str(opened["channel"]["id"])
             payload = to_slack(message)
             posted = await self._client.chat_postMessage(
-                channel=channel, text=payload["text"], blocks=payload["blocks"]
+                token=token, channel=channel, text=payload["text"], blocks=payload["blocks"]
             )
             ts = str(posted["ts"])
             chart = message.chart
-            if self._can_upload and chart is not None and chart.png is not None:
+            if can_upload and chart is not None and chart.png is not None:
                 await self._client.files_upload_v2(
+                    token=token,
                     channel=channel,
                     thread_ts=ts,
                     content=chart.png,
@@ -100,6 +142,9 @@ class SlackMessenger:
                 )
         except SlackClientError as exc:
             error = to_delivery_error(exc)
-            log.warning("slack send failed: %s (permanent=%s)", error, error.permanent)
+            if error.retry_after is None:
+                log.warning("slack send failed: %s (permanent=%s)", error, error.permanent)
+            else:
+                log.info("slack rate limit: retry after %.0f s", error.retry_after)
             raise error from None
         return Receipt("slack", f"{channel}:{ts}")

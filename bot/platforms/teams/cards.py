@@ -15,6 +15,10 @@ left out without a note saying so.
 Text conversion: the neutral ``*bold*`` becomes Adaptive Card markdown ``**bold**``; a
 single line break becomes ``\\n\\n`` (Adaptive Card markdown needs two to break a line);
 paragraphs become separate TextBlocks.
+
+The two cards that ask for input, which a neutral message cannot express, are written
+here too: :func:`comment_card` (the check-in comment box) and :func:`schedule_card`
+(HR's schedule editor).
 """
 
 from __future__ import annotations
@@ -253,3 +257,169 @@ def to_card(
 def to_attachment(card: dict[str, Any]) -> dict[str, Any]:
     """``card`` as a Bot Framework attachment, ready for an activity's ``attachments``."""
     return {"contentType": ATTACHMENT_CONTENT_TYPE, "content": card}
+
+
+# ---------------------------------------------------------------- cards with inputs
+#
+# A neutral Message has no form fields, so the two cards that ask for input are written
+# here directly: the check-in comment box and HR's schedule editor. Their buttons are
+# ``Action.Execute`` too; Teams merges the inputs' values into the action's ``data``.
+
+COMMENT_SEND_VERB = "checkin_comment_send"
+CHECKIN_SHOW_VERB = "checkin_show"
+SCHEDULE_SHOW_VERB = "schedule_show"
+SCHEDULE_SAVE_VERB = "schedule_save"
+COMMENT_INPUT = "comment"
+COMMENT_MAX_LENGTH = 1000
+
+
+def _adaptive_card(body: list[Element], actions: list[Element]) -> dict[str, Any]:
+    return {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA_URL,
+        "version": VERSION,
+        "body": body,
+        "actions": actions,
+    }
+
+
+def _heading(text: str) -> Element:
+    return {
+        "type": "TextBlock",
+        "text": text,
+        "size": "Medium",
+        "weight": "Bolder",
+        "wrap": True,
+        "style": "heading",
+    }
+
+
+def _execute(
+    title: str, verb: str, value: str, *, inputs: bool = True, style: str | None = None
+) -> Element:
+    action: Element = {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb,
+        "data": {"value": value},
+        "associatedInputs": "auto" if inputs else "none",
+    }
+    if style is not None:
+        action["style"] = style
+    return action
+
+
+def comment_card(round_ref: str) -> dict[str, Any]:
+    """The check-in comment box: one multi-line input, Send, and Back to the check-in."""
+    return _adaptive_card(
+        [
+            _heading("Add a comment"),
+            {
+                "type": "Input.Text",
+                "id": COMMENT_INPUT,
+                "label": "Anything you'd like to add?",
+                "isMultiline": True,
+                "maxLength": COMMENT_MAX_LENGTH,
+                "isRequired": True,
+                "errorMessage": "Write something first, or go back.",
+            },
+            {
+                "type": "TextBlock",
+                "text": "Read by the bot and never stored. Nobody else sees it.",
+                "size": "Small",
+                "isSubtle": True,
+                "wrap": True,
+            },
+        ],
+        [
+            _execute("Send", COMMENT_SEND_VERB, round_ref, style="positive"),
+            _execute("Back to the check-in", CHECKIN_SHOW_VERB, round_ref, inputs=False),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleForm:
+    """What the schedule editor shows: the scope choices and the values in force.
+
+    ``scopes`` are (label, value) pairs, ``"org"`` for the organisation default and a
+    team id otherwise; days are ``mon``..``sun``; times ``HH:MM``.
+    """
+
+    scopes: tuple[tuple[str, str], ...]
+    scope: str
+    digest_day: str
+    digest_time: str
+    cadence: str
+    checkin_day: str
+    checkin_time: str
+    paused: bool
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    cadences: tuple[str, ...] = ("weekly", "biweekly", "monthly")
+    note: str | None = None
+    problem: str | None = None
+
+
+def _choices(input_id: str, label: str, options: Sequence[tuple[str, str]], value: str) -> Element:
+    values = [option for _, option in options]
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "isRequired": True,
+        "choices": [{"title": title[:75], "value": option} for title, option in options],
+        "value": value if value in values else values[0],
+    }
+
+
+def schedule_card(form: ScheduleForm) -> dict[str, Any]:
+    """HR's schedule editor: the scope, digest and check-in day and time, cadence, pause.
+
+    "Show" reloads the card with the chosen scope's values; "Save" stores them. A saved
+    change or a refused value is shown at the top of the refreshed card.
+    """
+    days = [(day.capitalize(), day) for day in form.days]
+    body: list[Element] = [_heading("Schedules")]
+    if form.problem:
+        body.append({"type": "TextBlock", "text": form.problem, "color": "Attention", "wrap": True})
+    if form.note:
+        body.append({"type": "TextBlock", "text": form.note, "color": "Good", "wrap": True})
+    body += [
+        _choices("scope", "Applies to", form.scopes[:100], form.scope),
+        _choices("digest_day", "Digest day (manager's time zone)", days, form.digest_day),
+        {
+            "type": "Input.Time",
+            "id": "digest_time",
+            "label": "Digest time",
+            "value": form.digest_time,
+        },
+        _choices(
+            "cadence",
+            "Check-in cadence",
+            [(cadence.capitalize(), cadence) for cadence in form.cadences],
+            form.cadence,
+        ),
+        _choices("checkin_day", "Check-in day (each person's time zone)", days, form.checkin_day),
+        {
+            "type": "Input.Time",
+            "id": "checkin_time",
+            "label": "Check-in time",
+            "value": form.checkin_time,
+        },
+        {
+            "type": "Input.Toggle",
+            "id": "paused",
+            "title": "Pause digests and check-ins",
+            "value": "true" if form.paused else "false",
+            "valueOn": "true",
+            "valueOff": "false",
+        },
+    ]
+    return _adaptive_card(
+        body,
+        [
+            _execute("Save", SCHEDULE_SAVE_VERB, form.scope, style="positive"),
+            _execute("Show the chosen scope", SCHEDULE_SHOW_VERB, form.scope),
+        ],
+    )

@@ -75,6 +75,8 @@ PURPOSES = {
     "checkinround.question_keys": "JSON list of question content ids",
     "checkindelivery.status": "state name",
     "checkindelivery.last_error": "error code",
+    "checkindelivery.claimed_by": "scheduler instance id",
+    "nudgedelivery.claimed_by": "scheduler instance id",
     "checkinresponse.question_key": "content id of a question",
     "checkinresponse.respondent": "hex HMAC pseudonym",
     "nudgedelivery.week": "ISO week label",

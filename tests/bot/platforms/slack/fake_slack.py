@@ -34,8 +34,12 @@ class FakeSlack:
     retry_after: int = 1
     failing_users: set[str] = field(default_factory=set)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _window: list[float] = field(default_factory=list)
+    _windows: dict[str, list[float]] = field(default_factory=dict)
     base_url: str = ""
+
+    def reset_rate_windows(self) -> None:
+        """Forget recent calls (a test's frozen clock has moved past the window)."""
+        self._windows.clear()
 
     def called(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.calls if call.method == method]
@@ -52,16 +56,17 @@ class FakeSlack:
             if isinstance(params.get(key), str) and params[key][:1] in "[{":
                 params[key] = json.loads(params[key])
         if self.rate_limit is not None:
+            # Like Slack's tiers: a budget per method per second.
             now = time.monotonic()
-            self._window = [t for t in self._window if now - t < 1.0]
-            if len(self._window) >= self.rate_limit:
+            window = [t for t in self._windows.get(method, []) if now - t < 1.0]
+            if len(window) >= self.rate_limit:
                 self.calls.append(Call(f"{method}#429", params))
                 return web.json_response(
                     {"ok": False, "error": "ratelimited"},
                     status=429,
                     headers={"Retry-After": str(self.retry_after)},
                 )
-            self._window.append(now)
+            self._windows[method] = [*window, now]
         self.calls.append(Call(method, params))
         return web.json_response(self._answer(method, params))
 
