@@ -15,6 +15,7 @@ import logging
 from collections import Counter
 from datetime import timedelta
 
+from bot import metrics
 from bot.platforms.base import IncomingMessage
 from bot.services import listening
 from bot.store.db import Store
@@ -50,6 +51,7 @@ class IngestQueue:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(self._queue))
         self._queue.put_nowait(message)
+        metrics.EVENTS_RECEIVED.labels(message.platform).inc()
 
     @property
     def pending(self) -> int:
@@ -73,6 +75,12 @@ class IngestQueue:
                         log.exception("ingesting event %s failed", message.event_id)
             try:
                 self.totals.update(outcomes)
+                platform = batch[0].platform
+                for outcome, count in outcomes.items():
+                    if outcome is listening.Outcome.COUNTED:
+                        metrics.EVENTS_COUNTED.labels(platform).inc(count)
+                    else:
+                        metrics.EVENTS_IGNORED.labels(platform, outcome.value).inc(count)
                 log.info(
                     "ingested %d message event(s): %s",
                     len(batch),

@@ -28,6 +28,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bot import metrics
 from bot.platforms.base import Messenger
 from bot.services import listening, retention
 from bot.services.dispatch import DispatchConfig, Dispatcher, TickReport
@@ -111,12 +112,19 @@ class Scheduler:
         )
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self.last_tick: datetime | None = None
+        self._running: asyncio.Future[TickReport] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Add the jobs and start (inside a running event loop)."""
         common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 50}
+        # The first tick runs at start-up, so a restart catches up at once.
         self._scheduler.add_job(
-            self.dispatch, CronTrigger(second=0, timezone=UTC), id="dispatch", **common
+            self.dispatch,
+            CronTrigger(second=0, timezone=UTC),
+            id="dispatch",
+            next_run_time=datetime.now(UTC),
+            **common,
         )
         self._scheduler.add_job(
             self.close_weeks, CronTrigger(minute=5, timezone=UTC), id="close_weeks", **common
@@ -129,21 +137,48 @@ class Scheduler:
             "scheduler %s started: dispatch every minute, weekly close, daily purge", self.instance
         )
 
-    async def shutdown(self) -> None:
-        """Stop taking jobs, let a running tick finish, and give up leadership."""
+    async def shutdown(self, timeout: float = 25.0) -> None:
+        """Stop taking jobs, let a running tick finish its sends, give up leadership."""
+        self._stopping = True
         self._scheduler.shutdown(wait=False)
-        await asyncio.sleep(0)
+        running = self._running
+        if running is not None and not running.done():
+            log.info("shutdown: waiting for the running dispatch to finish")
+            try:
+                await asyncio.wait_for(asyncio.shield(running), timeout)
+            except TimeoutError:
+                log.warning(
+                    "shutdown: dispatch still running after %.0f s; its claims "
+                    "will be taken over after the lease",
+                    timeout,
+                )
         await asyncio.to_thread(self.leadership.release)
+        metrics.SCHEDULER_LEADER.set(0)
 
     async def _leading(self) -> bool:
         return await asyncio.to_thread(self.leadership.try_acquire)
 
     async def dispatch(self) -> TickReport | None:
-        """One dispatcher tick, if this process leads."""
-        if not await self._leading():
+        """One dispatcher tick, if this process leads (and is not shutting down)."""
+        if self._stopping or not await self._leading():
+            metrics.SCHEDULER_LEADER.set(0 if self._stopping else int(self.leadership.held))
             return None
+        metrics.SCHEDULER_LEADER.set(1)
         now = self._clock()
-        report = await self.dispatcher.tick(now)
+        metrics.SCHEDULER_LAG.set(
+            max(0.0, (now - now.replace(second=0, microsecond=0)).total_seconds())
+        )
+        self._running = asyncio.ensure_future(self.dispatcher.tick(now))
+        try:
+            report = await asyncio.shield(self._running)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Shutting down: the tick itself goes on (shielded); shutdown() waits for it.
+            return None
+        finally:
+            if self._running is not None and self._running.done():
+                self._running = None
         self.last_tick = now
         if report.sent or report.retrying or report.failed or report.reminders:
             log.info(

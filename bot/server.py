@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 from aiohttp import web
 
@@ -25,7 +27,16 @@ def build_application(services: Services) -> web.Application:
     slack = build_slack_app(services) if slack_configured(services) else None
     if slack is None:
         log.info("slack: not configured (set SLACK_SIGNING_SECRET and a token or OAuth client)")
-    return build_web_app(services, slack=slack)
+    app = build_web_app(services, slack=slack)
+
+    async def warm_up(_app: web.Application) -> None:
+        # Build the spaCy pipeline before taking traffic, so the first requests are fast.
+        started = time.perf_counter()
+        await asyncio.to_thread(services.analyzer, ["warming up"])
+        log.info("signals pipeline ready in %.1f s", time.perf_counter() - started)
+
+    app.on_startup.append(warm_up)
+    return app
 
 
 def run_server(

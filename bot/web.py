@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.metrics import exposition
 from bot.platforms.slack.inbound import shape_problem
 from bot.wiring import Services
 
@@ -114,6 +115,15 @@ async def slack_oauth(request: web.Request) -> web.StreamResponse:
     return await to_aiohttp_response(response)
 
 
+async def metrics(_request: web.Request) -> web.StreamResponse:
+    return web.Response(
+        body=exposition(),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
 async def healthz(_request: web.Request) -> web.StreamResponse:
     return web.json_response({"status": "ok"})
 
@@ -136,6 +146,7 @@ def build_web_app(
     app[SERVICES_KEY] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     if slack is not None:
         app[SLACK_KEY] = slack
         app.router.add_post("/slack/events", slack_events)

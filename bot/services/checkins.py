@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from bot import metrics
 from bot.errors import ValidationFailed
 from bot.services import consent, pseudonyms
 from bot.store.tables import CheckinResponse, CheckinRound, Membership, Person
@@ -223,6 +224,7 @@ def record_answer(
         response.answered_at = now or utcnow()
     session.add(response)
     session.flush()
+    metrics.CHECKINS_ANSWERED.inc()
     return response
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from bot import metrics
 from bot.errors import DeliveryError
 from bot.platforms.base import Messenger, Recipient
 from bot.services import checkins, digest, schedules, slots
@@ -398,7 +399,9 @@ class Dispatcher:
 
         results = await asyncio.gather(*(one(item) for item in outgoing))
         if reminder:
-            report.reminders += sum(1 for _, ref, _ in results if ref is not None)
+            delivered = sum(1 for _, ref, _ in results if ref is not None)
+            report.reminders += delivered
+            metrics.CHECKINS_SENT.labels("reminder").inc(delivered)
             return
         await self._db(self._record, results, now, report)
 
@@ -430,17 +433,25 @@ class Dispatcher:
                 if isinstance(row, NudgeDelivery) and ref is not None:
                     row.platform_ref = ref[:128]
                 report.sent += 1
+                if item.table is NudgeDelivery:
+                    metrics.DIGESTS_SENT.inc()
+                else:
+                    metrics.CHECKINS_SENT.labels("checkin").inc()
             elif error.permanent or (
                 error.retry_after is None and row.attempts >= self._config.max_attempts
             ):
                 # A rate limit is the platform asking for patience, not a failing recipient.
                 row.status, row.last_error = "failed", str(error)[:64]
                 report.failed.append(f"{item.recipient.display_name} ({error})")
+                if item.table is NudgeDelivery:
+                    metrics.DIGESTS_FAILED.labels("failed").inc()
             else:
                 wait = error.retry_after or BACKOFF[min(row.attempts, len(BACKOFF)) - 1]
                 row.status, row.last_error = "retry", str(error)[:64]
                 row.next_attempt_at = now + timedelta(seconds=wait)
                 report.retrying += 1
+                if item.table is NudgeDelivery:
+                    metrics.DIGESTS_FAILED.labels("retry").inc()
             session.add(row)
 
 

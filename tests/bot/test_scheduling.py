@@ -38,9 +38,17 @@ from tests.conftest import SECRET, requires_postgres
 pytestmark = pytest.mark.storage
 LIB = library()
 RULE = schedules.EffectiveSchedule(
-    team=None, digest_weekday=0, digest_time="09:00", checkin_cadence="weekly",
-    checkin_weekday=3, checkin_time="14:00", reminder_after_hours=24, quiet_weekdays=(5, 6),
-    holidays=(), paused=False, overridden=False,
+    team=None,
+    digest_weekday=0,
+    digest_time="09:00",
+    checkin_cadence="weekly",
+    checkin_weekday=3,
+    checkin_time="14:00",
+    reminder_after_hours=24,
+    quiet_weekdays=(5, 6),
+    holidays=(),
+    paused=False,
+    overridden=False,
 )
 ORG = (
     "email,name,team,manager_email,role,timezone,slack_user_id\n"
@@ -48,12 +56,18 @@ ORG = (
     "berlin@acme.test,Berta,Board,ceo@acme.test,employee,Europe/Berlin,UBER00001\n"
     "newyork@acme.test,Nate,Board,ceo@acme.test,employee,America/New_York,UNYC00001\n"
     "tokyo@acme.test,Tomo,Board,ceo@acme.test,employee,Asia/Tokyo,UTYO00001\n"
-    + "".join(f"b{i}@acme.test,B{i},Berlin,berlin@acme.test,employee,Europe/Berlin,UB{i:07d}\n"
-              for i in range(3))
-    + "".join(f"n{i}@acme.test,N{i},NewYork,newyork@acme.test,employee,America/New_York,"
-              f"UN{i:07d}\n" for i in range(3))
-    + "".join(f"t{i}@acme.test,T{i},Tokyo,tokyo@acme.test,employee,Asia/Tokyo,UT{i:07d}\n"
-              for i in range(3))
+    + "".join(
+        f"b{i}@acme.test,B{i},Berlin,berlin@acme.test,employee,Europe/Berlin,UB{i:07d}\n"
+        for i in range(3)
+    )
+    + "".join(
+        f"n{i}@acme.test,N{i},NewYork,newyork@acme.test,employee,America/New_York,UN{i:07d}\n"
+        for i in range(3)
+    )
+    + "".join(
+        f"t{i}@acme.test,T{i},Tokyo,tokyo@acme.test,employee,Asia/Tokyo,UT{i:07d}\n"
+        for i in range(3)
+    )
 )
 
 
@@ -77,8 +91,9 @@ def utc(*args: int) -> datetime:
         ("America/New_York", date(2026, 11, 2), utc(2026, 11, 2, 14, 0)),  # EST
     ],
 )
-def test_monday_nine_stays_nine_local_across_dst(zone: str, monday: date,
-                                                 expected_utc: datetime) -> None:
+def test_monday_nine_stays_nine_local_across_dst(
+    zone: str, monday: date, expected_utc: datetime
+) -> None:
     slot = slots.digest_slot(RULE, zone, expected_utc + timedelta(minutes=1))
 
     assert slot is not None
@@ -86,8 +101,9 @@ def test_monday_nine_stays_nine_local_across_dst(zone: str, monday: date,
 
 
 def test_a_skipped_local_time_moves_one_hour_later() -> None:
-    rule = RULE.__class__(**{**RULE.__dict__, "digest_weekday": 6, "digest_time": "02:30",
-                             "quiet_weekdays": ()})
+    rule = RULE.__class__(
+        **{**RULE.__dict__, "digest_weekday": 6, "digest_time": "02:30", "quiet_weekdays": ()}
+    )
 
     slot = slots.digest_slot(rule, "Europe/Berlin", utc(2026, 3, 29, 12))
 
@@ -136,11 +152,17 @@ def seed(store: Store, *, checkins: bool = False) -> None:
                 consent.grant(person.id or 0, "checkins", policy_version="v1", session=session)
 
 
-def dispatcher(store: Store, messenger: object, instance: str = "a",
-               grace: timedelta = timedelta(hours=6)) -> Dispatcher:
-    return Dispatcher(store, messenger, LIB,  # type: ignore[arg-type]
-                      DispatchConfig(instance=instance, min_group=5, key=SECRET, grace=grace,
-                                     lease=timedelta(minutes=10)))
+def dispatcher(
+    store: Store, messenger: object, instance: str = "a", grace: timedelta = timedelta(hours=6)
+) -> Dispatcher:
+    return Dispatcher(
+        store,
+        messenger,
+        LIB,  # type: ignore[arg-type]
+        DispatchConfig(
+            instance=instance, min_group=5, key=SECRET, grace=grace, lease=timedelta(minutes=10)
+        ),
+    )
 
 
 def run(coroutine: object) -> object:
@@ -148,8 +170,11 @@ def run(coroutine: object) -> object:
 
 
 def digest_recipients(messenger: ConsoleMessenger) -> list[str]:
-    return [sent.recipient.display_name for sent in messenger.transcript
-            if "team nudge" in sent.message.title]
+    return [
+        sent.recipient.display_name
+        for sent in messenger.transcript
+        if "team nudge" in sent.message.title
+    ]
 
 
 def test_each_manager_gets_the_digest_at_nine_in_their_own_zone(store: Store) -> None:
@@ -157,8 +182,12 @@ def test_each_manager_gets_the_digest_at_nine_in_their_own_zone(store: Store) ->
     messenger = ConsoleMessenger()
     worker = dispatcher(store, messenger)
     monday = date(2026, 11, 30)
-    when = {"Tomo": utc(2026, 11, 30, 0), "Berta": utc(2026, 11, 30, 8),
-            "Cleo": utc(2026, 11, 30, 9), "Nate": utc(2026, 11, 30, 14)}
+    when = {
+        "Tomo": utc(2026, 11, 30, 0),
+        "Berta": utc(2026, 11, 30, 8),
+        "Cleo": utc(2026, 11, 30, 9),
+        "Nate": utc(2026, 11, 30, 14),
+    }
 
     sent_at = {}
     moment = datetime.combine(monday, datetime.min.time(), UTC) - timedelta(hours=10)
@@ -209,8 +238,9 @@ def test_paused_teams_get_nothing(store: Store) -> None:
     seed(store)
     with store.session() as session:
         team = session.exec(select(Team).where(Team.name == "Berlin")).one()
-        schedules.update(team.workspace_id, team, {"paused": True}, by_person_id=None,
-                         session=session)
+        schedules.update(
+            team.workspace_id, team, {"paused": True}, by_person_id=None, session=session
+        )
     messenger = ConsoleMessenger()
 
     run(dispatcher(store, messenger).tick(utc(2026, 11, 30, 8, 0)))
@@ -273,8 +303,7 @@ def test_a_permanently_failing_recipient_is_marked_and_not_retried(store: Store)
     assert any("Berta" in failure for failure in report.failed)  # type: ignore[attr-defined]
     with store.session() as session:
         berta = session.exec(select(Person).where(Person.display_name == "Berta")).one()
-        row = session.exec(select(NudgeDelivery).where(
-            NudgeDelivery.manager_id == berta.id)).one()
+        row = session.exec(select(NudgeDelivery).where(NudgeDelivery.manager_id == berta.id)).one()
         assert (row.status, row.attempts, row.last_error) == ("failed", 1, "user_not_found")
 
 
@@ -282,8 +311,7 @@ async def test_rate_limits_are_honoured_and_every_digest_arrives_once(store: Sto
     seed(store)
     async with running_fake_slack() as fake:
         fake.rate_limit, fake.retry_after = 1, 30
-        client = make_client("xoxb-test", base_url=f"{fake.base_url}/api/",
-                             rate_limit_retries=0)
+        client = make_client("xoxb-test", base_url=f"{fake.base_url}/api/", rate_limit_retries=0)
         worker = dispatcher(store, SlackMessenger(client, can_upload_files=False))
         now = utc(2026, 11, 30, 13, 30)  # due: Berlin (08:00 UTC) and Cleo (09:00 UTC)
 
@@ -312,21 +340,27 @@ def test_checkins_go_out_in_each_persons_time_and_remind_once(store: Store) -> N
 
     with store.session() as session:
         b0 = session.exec(select(Person).where(Person.display_name == "B0")).one()
-        delivery = session.exec(select(CheckinDelivery).where(
-            CheckinDelivery.person_id == b0.id)).one()
+        delivery = session.exec(
+            select(CheckinDelivery).where(CheckinDelivery.person_id == b0.id)
+        ).one()
         keys = session.exec(select(CheckinDelivery)).first()
         assert keys is not None
         from bot.services import checkins
         from bot.store.tables import CheckinRound
+
         checkin_round = session.get(CheckinRound, delivery.round_id)
         assert checkin_round is not None
-        checkins.record_answer(b0, delivery.round_id, checkin_round.question_keys[0], 4,
-                               key=SECRET, session=session)
+        checkins.record_answer(
+            b0, delivery.round_id, checkin_round.question_keys[0], 4, key=SECRET, session=session
+        )
 
     run(worker.tick(thursday_berlin + timedelta(hours=24)))
     run(worker.tick(thursday_berlin + timedelta(hours=25)))
-    reminders = [s.recipient.display_name for s in messenger.transcript
-                 if s.message.title.startswith("A gentle reminder")]
+    reminders = [
+        s.recipient.display_name
+        for s in messenger.transcript
+        if s.message.title.startswith("A gentle reminder")
+    ]
 
     assert sorted(reminders) == ["B1", "B2", "Berta"]
 
@@ -344,9 +378,15 @@ def test_retention_purges_old_answers_and_expired_event_ids(store: Store) -> Non
         session.add(checkin_round)
         session.flush()
         for days, value in ((200, 1), (10, 5)):
-            session.add(CheckinResponse(round_id=checkin_round.id or 0, question_key="q",
-                                        respondent=f"r{days}", value=value,
-                                        answered_at=now - timedelta(days=days)))
+            session.add(
+                CheckinResponse(
+                    round_id=checkin_round.id or 0,
+                    question_key="q",
+                    respondent=f"r{days}",
+                    value=value,
+                    answered_at=now - timedelta(days=days),
+                )
+            )
         session.add(ProcessedEvent(key="slack:old", expires_at=now - timedelta(hours=1)))
         session.add(ProcessedEvent(key="slack:new", expires_at=now + timedelta(days=6)))
 
@@ -370,18 +410,17 @@ def test_weeks_close_a_day_and_a_half_after_they_end(session: Session) -> None:
 
     # 2026-W47 ends at midnight starting Monday 23 November (UTC).
     assert listening.close_finished_weeks(utc(2026, 11, 24, 11), session=session) == []
-    assert listening.close_finished_weeks(utc(2026, 11, 24, 13), session=session) == [
-        "2026-W47"]
+    assert listening.close_finished_weeks(utc(2026, 11, 24, 13), session=session) == ["2026-W47"]
 
 
 # ---------------------------------------------------------------- leadership
 
 
 @requires_postgres
-def test_one_leader_at_a_time_and_a_standby_takes_over(database_url: str,
-                                                       store: Store) -> None:
-    settings = Settings.model_validate({"DATABASE_URL": database_url,
-                                        "EMPATHYBOT_SECRET_KEY": "k" * 40})
+def test_one_leader_at_a_time_and_a_standby_takes_over(database_url: str, store: Store) -> None:
+    settings = Settings.model_validate(
+        {"DATABASE_URL": database_url, "EMPATHYBOT_SECRET_KEY": "k" * 40}
+    )
     services = build_services(settings, store=store)
     leader, standby = Leadership(services), Leadership(services)
     try:

@@ -8,6 +8,7 @@ permanent when retrying cannot help (a deactivated user, a revoked token).
 from __future__ import annotations
 
 import logging
+import time
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -17,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import metrics
 from bot.errors import DeliveryError
 from bot.platforms.base import Receipt, Recipient
 from bot.platforms.slack.blocks import to_slack
@@ -119,6 +121,7 @@ class SlackMessenger:
         if not recipient.slack_user_id:
             raise DeliveryError("no Slack user id for this person", permanent=True)
         token, can_upload = await self._token(recipient)
+        started = time.perf_counter()
         try:
             opened = await self._client.conversations_open(
                 token=token, users=recipient.slack_user_id
@@ -142,9 +145,13 @@ class SlackMessenger:
                 )
         except SlackClientError as exc:
             error = to_delivery_error(exc)
+            metrics.API_LATENCY.labels("slack").observe(time.perf_counter() - started)
+            if error.retry_after is not None:
+                metrics.API_RATE_LIMITED.labels("slack").inc()
             if error.retry_after is None:
                 log.warning("slack send failed: %s (permanent=%s)", error, error.permanent)
             else:
                 log.info("slack rate limit: retry after %.0f s", error.retry_after)
             raise error from None
+        metrics.API_LATENCY.labels("slack").observe(time.perf_counter() - started)
         return Receipt("slack", f"{channel}:{ts}")

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import (
@@ -48,7 +49,7 @@ from nudges.message import Message
 
 log = logging.getLogger("bot.platforms.teams")
 
-Card = dict[str, object]
+Card = dict[str, Any]
 
 
 def _recipient(person: Person) -> Recipient:
@@ -63,7 +64,7 @@ def _recipient(person: Person) -> Recipient:
 
 
 async def _say(context: TurnContext, card: Card, *, summary: str = "") -> None:
-    await context.send_activity(translate.card_activity(dict(card), summary=summary))
+    await context.send_activity(translate.card_activity(card, summary=summary))
 
 
 async def _say_message(context: TurnContext, message: Message) -> None:
@@ -196,10 +197,9 @@ class TeamsAgent:
             person = find_person(translate.PLATFORM, command.user_id, session=session)
             settings = None
             if reply.open_settings and person is not None:
-                form = actions.schedule_form(person, "org", session=session)
-                settings = schedule_card(form)
+                settings = schedule_card(actions.schedule_form(person, "org", session=session))
             recipient = _recipient(person) if person is not None else None
-            return reply, recipient, dict(settings) if settings is not None else None
+            return reply, recipient, settings
 
         reply, recipient, settings = await self.services.run(run)
         log.info("teams command %s", translate.verb_for_log(command.text))
@@ -224,7 +224,7 @@ class TeamsAgent:
 
     async def _send_privately(self, recipient: Recipient, card: Card, summary: str) -> bool:
         try:
-            await self.messenger.send_card(recipient, dict(card), summary=summary)
+            await self.messenger.send_card(recipient, card, summary=summary)
         except DeliveryError as exc:
             log.info("teams: private answer not delivered (%s)", exc)
             return False

@@ -7,6 +7,7 @@ also rate-limit: beyond ``rate_limit`` calls per second it answers 429 with Retr
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
@@ -36,6 +37,8 @@ class FakeSlack:
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _windows: dict[str, list[float]] = field(default_factory=dict)
     base_url: str = ""
+    post_delay: float = 0.0
+    """Seconds chat.postMessage takes to answer (to make a fan-out last a while)."""
 
     def reset_rate_windows(self) -> None:
         """Forget recent calls (a test's frozen clock has moved past the window)."""
@@ -67,6 +70,8 @@ class FakeSlack:
                     headers={"Retry-After": str(self.retry_after)},
                 )
             self._windows[method] = [*window, now]
+        if method == "chat.postMessage" and self.post_delay:
+            await asyncio.sleep(self.post_delay)
         self.calls.append(Call(method, params))
         return web.json_response(self._answer(method, params))
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from bot.errors import ConfigError, DeliveryError
@@ -674,3 +675,27 @@ async def test_health_still_answers_with_teams_mounted(bot: Harness) -> None:
     response = await bot.http.get(f"{bot.url}/healthz")
 
     assert response.status == 200
+
+
+async def test_a_failing_turn_apologises_and_logs_no_message_text(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    checkin = await _ask(bot, EMPLOYEES[0], "checkin")
+    verb = next(v for v in _verbs(checkin) if v.startswith("checkin_answer:"))
+    with bot.store.engine.begin() as connection:  # the database breaks under the bot
+        connection.execute(text("DROP TABLE checkinresponse"))
+        connection.execute(text("DROP TABLE consent"))
+
+    status, _ = await bot.say(EMPLOYEES[0], "status of my secret project")
+    pressed, answer = await bot.press(EMPLOYEES[0], verb, _action_value(checkin, verb))
+
+    assert status == 202
+    assert "Sorry, something went wrong" in _text(bot.fake.cards()[-1])
+    assert (pressed, answer["statusCode"], answer["type"]) == (
+        200,
+        500,
+        "application/vnd.microsoft.error",
+    )
+    failures = [r for r in caplog.records if "turn failed" in r.getMessage()]
+    assert len(failures) == 2
+    assert not any("secret project" in r.getMessage() for r in caplog.records)
