@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-import pytest
 from sqlmodel import col, select
 
 from bot.services import admin, consent, listening, schedules
@@ -143,64 +142,67 @@ def _event(index: int, user: str, text: str) -> str:
 async def test_metrics_are_served_and_logs_never_hold_text_or_tokens(tmp_path: Path) -> None:
     database, log = tmp_path / "ops.db", tmp_path / "serve.log"
     _seed(database)
-    async with running_fake_slack() as fake, serve(database, fake, log=log) as (base, _):
-        async with aiohttp.ClientSession() as http:
-            for index in range(6):
-                assert (
-                    await _post(
-                        http,
-                        base,
-                        _event(index, f"UEMP0000{index}", f"{SECRET_WORDS} {index}"),
-                        "application/json",
-                    )
-                    == 200
-                )
-            command = urlencode(
-                {
-                    "command": "/empathy",
-                    "text": f"optin {SECRET_WORDS}",
-                    "user_id": "UEMP00000",
-                    "team_id": "T0ACME",
-                    "channel_id": "CPLATFORM",
-                    "trigger_id": "1.2",
-                }
-            )
-            assert await _post(http, base, command, "application/x-www-form-urlencoded") == 200
-            comment = {
-                "type": "view_submission",
-                "user": {"id": "UEMP00000"},
-                "view": {
-                    "id": "V1",
-                    "type": "modal",
-                    "callback_id": "checkin_comment",
-                    "state": {
-                        "values": {
-                            "comment": {
-                                "text": {
-                                    "type": "plain_text_input",
-                                    "value": f"{SECRET_WORDS}, i can't go on anymore",
-                                }
-                            }
-                        }
-                    },
-                },
-            }
+    async with (
+        running_fake_slack() as fake,
+        serve(database, fake, log=log) as (base, _),
+        aiohttp.ClientSession() as http,
+    ):
+        for index in range(6):
             assert (
                 await _post(
                     http,
                     base,
-                    urlencode({"payload": json.dumps(comment)}),
-                    "application/x-www-form-urlencoded",
+                    _event(index, f"UEMP0000{index}", f"{SECRET_WORDS} {index}"),
+                    "application/json",
                 )
                 == 200
             )
-            assert await _post(http, base, "{broken", "application/json") == 400
-            for _ in range(100):
-                async with http.get(f"{base}/metrics") as response:
-                    exposition = await response.text()
-                if 'empathybot_events_counted_total{platform="slack"} 5.0' in exposition:
-                    break
-                await asyncio.sleep(0.1)
+        command = urlencode(
+            {
+                "command": "/empathy",
+                "text": f"optin {SECRET_WORDS}",
+                "user_id": "UEMP00000",
+                "team_id": "T0ACME",
+                "channel_id": "CPLATFORM",
+                "trigger_id": "1.2",
+            }
+        )
+        assert await _post(http, base, command, "application/x-www-form-urlencoded") == 200
+        comment = {
+            "type": "view_submission",
+            "user": {"id": "UEMP00000"},
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": "checkin_comment",
+                "state": {
+                    "values": {
+                        "comment": {
+                            "text": {
+                                "type": "plain_text_input",
+                                "value": f"{SECRET_WORDS}, i can't go on anymore",
+                            }
+                        }
+                    }
+                },
+            },
+        }
+        assert (
+            await _post(
+                http,
+                base,
+                urlencode({"payload": json.dumps(comment)}),
+                "application/x-www-form-urlencoded",
+            )
+            == 200
+        )
+        assert await _post(http, base, "{broken", "application/json") == 400
+        for _ in range(100):
+            async with http.get(f"{base}/metrics") as response:
+                exposition = await response.text()
+            if 'empathybot_events_counted_total{platform="slack"} 5.0' in exposition:
+                break
+            await asyncio.sleep(0.1)
 
     for name in (
         "empathybot_events_received_total",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -134,7 +135,7 @@ def test_biweekly_and_monthly_cadence() -> None:
         weeks.add(slot.at.date())
         moment = slot.at
     gaps = sorted(weeks)
-    assert {(b - a).days for a, b in zip(gaps, gaps[1:], strict=False)} == {14}
+    assert {(b - a).days for a, b in itertools.pairwise(gaps)} == {14}
     first = slots.next_checkin_slot(monthly, "UTC", utc(2026, 11, 6))
     assert first is not None
     assert first.at == utc(2026, 12, 3, 14)
