@@ -1,0 +1,119 @@
+"""The registered spaCy components of the signals pipeline and their ``Doc._`` results.
+
+==================  =========================  ==========================================
+factory             sets                       what
+==================  =========================  ==========================================
+nudges_sentiment    ``doc._.valence``          float in -1..+1 (sentiment.py)
+nudges_themes       ``doc._.themes``           frozenset of theme ids (themes.py)
+nudges_distress     ``doc._.distress``         bool, acute distress language (distress.py)
+==================  =========================  ==========================================
+
+The tokenizer (``nudges.ChatTokenizer.v1``, tokenizer.py) cleans Slack and Teams markup
+and splits words the way VADER reads them, so every component sees what a reader sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import cast
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nudges.signals.distress import DistressDetector
+from nudges.signals.resources import load
+from nudges.signals.sentiment import SentimentScorer
+from nudges.signals.themes import ThemeTagger
+
+for _name, _default in (("valence", 0.0), ("themes", frozenset()), ("distress", False)):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+
+def store(doc: Doc, name: str, value: object) -> None:
+    """``doc._.<name> = value``, without building an ``Underscore`` object per call.
+
+    spaCy keeps extension values in ``doc.user_data`` under this key; writing it directly
+    saves a few microseconds per message on the hot path. A test checks that
+    ``doc._.<name>`` reads back what was stored, so a change in spaCy cannot go unseen.
+    """
+    cast(dict[object, object], doc.user_data)[("._.", name, None, None)] = value
+
+
+def stored(doc: Doc, name: str, default: object) -> object:
+    """What ``doc._.<name>`` returns (see :func:`store`)."""
+    return cast(dict[object, object], doc.user_data).get(("._.", name, None, None), default)
+
+
+class SentimentComponent:
+    """Pipeline component: ``doc._.valence``, the message's valence in -1..+1."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.scorer = SentimentScorer(nlp.vocab, load(), nlp.make_doc)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Score ``doc`` in place."""
+        store(doc, "valence", self.scorer(doc))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
+        """Score a stream of Docs (what ``nlp.pipe`` calls; cheaper than one call each)."""
+        scorer = self.scorer
+        for doc in docs:
+            store(doc, "valence", scorer(doc))
+            yield doc
+
+
+class ThemesComponent:
+    """Pipeline component: ``doc._.themes``, the wellbeing themes the message touches."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.tagger = ThemeTagger(nlp.vocab, load().themes, nlp.make_doc)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Tag ``doc`` in place (after the sentiment component, which it reads)."""
+        valence = stored(doc, "valence", 0.0)
+        store(
+            doc, "themes", self.tagger(doc, valence=valence if isinstance(valence, float) else 0.0)
+        )
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
+        """Tag a stream of Docs (what ``nlp.pipe`` calls)."""
+        for doc in docs:
+            yield self(doc)
+
+
+class DistressComponent:
+    """Pipeline component: ``doc._.distress``, whether to offer support privately."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.detector = DistressDetector(nlp.vocab, load().distress, nlp.make_doc)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Check ``doc`` in place."""
+        store(doc, "distress", self.detector(doc))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
+        """Check a stream of Docs (what ``nlp.pipe`` calls)."""
+        for doc in docs:
+            yield self(doc)
+
+
+@Language.factory("nudges_sentiment", assigns=["doc._.valence"])
+def make_sentiment(nlp: Language, name: str) -> SentimentComponent:
+    """Factory for ``nlp.add_pipe("nudges_sentiment")``."""
+    return SentimentComponent(nlp)
+
+
+@Language.factory("nudges_themes", requires=["doc._.valence"], assigns=["doc._.themes"])
+def make_themes(nlp: Language, name: str) -> ThemesComponent:
+    """Factory for ``nlp.add_pipe("nudges_themes")`` (after ``nudges_sentiment``)."""
+    return ThemesComponent(nlp)
+
+
+@Language.factory("nudges_distress", assigns=["doc._.distress"])
+def make_distress(nlp: Language, name: str) -> DistressComponent:
+    """Factory for ``nlp.add_pipe("nudges_distress")``."""
+    return DistressComponent(nlp)

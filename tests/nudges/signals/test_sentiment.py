@@ -1,0 +1,218 @@
+"""Valence reads workplace chat the way a colleague would.
+
+Each case names the reading a person gives the message: positive, neutral or negative, with
+VADER's thresholds (+0.05 / -0.05). The messages are written for these tests; the labelled
+development set is checked as a whole in test_devset.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nudges.signals import score, score_many
+from nudges.signals.evaluation import score_class
+
+READING = {1: "positive", 0: "neutral", -1: "negative"}
+
+
+def reading(text: str) -> str:
+    return READING[score_class(score(text))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("absolutely crushed it on the migration", "positive"),
+        ("you nailed it, thank you", "positive"),
+        ("we killed it at the demo", "positive"),
+        ("this is :fire: ship it", "positive"),
+        ("that demo was fire 🔥", "positive"),
+        ("you're on fire today, 5 PRs merged", "positive"),
+        ("prod is on fire, all hands in the incident channel", "negative"),
+        ("🔥 prod is on fire, all hands please", "negative"),
+        ("LGTM, great cleanup", "positive"),
+        ("smooth sailing on the cutover", "positive"),
+        ("out of the woods, error rate back to baseline", "positive"),
+        ("honestly feeling pretty burned out", "negative"),
+        ("completely swamped this week", "negative"),
+        ("slammed with tickets since 8am", "negative"),
+        ("i'm underwater on reviews, sorry for the delay", "negative"),
+        ("drowning in jira tickets rn", "negative"),
+        ("drowning in compliments on the new ui", "positive"),
+        ("running on fumes, third night of pages", "negative"),
+        ("the migration is dead in the water until legal signs off", "negative"),
+        ("the launch went sideways", "negative"),
+        ("a sick demo today", "positive"),
+        ("i feel sick, logging off", "negative"),
+        ("this meeting could've been an email", "negative"),
+    ],
+)
+def test_workplace_idioms(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can someone kill the old cron job on box-7?", "neutral"),
+        ("just kill the pod and let k8s reschedule it", "neutral"),
+        ("killing the staging cluster tonight", "neutral"),
+        ("terraform plan: 3 to add, 1 to destroy", "neutral"),
+        ("deleted 4k lines of dead code", "neutral"),
+        ("the error budget report goes out every monday", "neutral"),
+        ("running the stress test now", "neutral"),
+        ("the test suite died halfway, rerunning", "neutral"),
+        ("i'll take the support rotation next week", "neutral"),
+        ("rebased on main, merge conflicts resolved", "neutral"),
+        ("blocking out 2-4pm for focus time", "neutral"),
+        ("please submit expense reports by the 28th", "neutral"),
+        ("can someone share the link to the roadmap doc?", "neutral"),
+        ("the engagement survey is open until the 15th", "neutral"),
+        ("ok, will look after lunch", "neutral"),
+        ("ty, merged", "neutral"),
+        ("lgtm", "neutral"),
+        ("", "neutral"),
+    ],
+)
+def test_routine_work_talk_is_neutral(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not bad at all for a first attempt", "positive"),
+        ("can't complain, pretty quiet week", "positive"),
+        ("no complaints, the handover docs were perfect", "positive"),
+        ("not great, the rollback failed too", "negative"),
+        ("i'm not happy with how this went", "negative"),
+        ("never had a smoother deploy", "positive"),
+        ("can't thank you enough", "positive"),
+        ("no longer swamped now that the new hire ramped up", "positive"),
+        ("not out of the woods yet, error rate is still spiking", "negative"),
+        ("not sure, but the new flow is great", "positive"),
+        ("what a week! shipped 3 features and nobody got paged 😄", "positive"),
+    ],
+)
+def test_negation(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i love this team but i'm running on empty", "negative"),
+        ("hard week but we got it done :muscle:", "positive"),
+        ("the pay's fine but i haven't learned anything new in a year", "negative"),
+        ("we were underwater in march, but the backlog is finally under control", "positive"),
+        ("the offsite was great but i'm completely exhausted", "negative"),
+    ],
+)
+def test_contrast(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("great, prod is down again", "negative"),
+        ("love that the build broke for the 4th time today", "negative"),
+        ("awesome, another reorg :upside_down_face:", "negative"),
+        ("fantastic, the deadline moved up a week", "negative"),
+        ("thrilled to be working my third weekend in a row 🎉", "negative"),
+        ("nailed it, deployed to the wrong region 🙃", "negative"),
+        ("oh wonderful, the staging db got wiped overnight", "negative"),
+        ("perfect timing, the vpn dies right before the deadline", "negative"),
+        ("so nice of the client to change the requirements the day before launch", "negative"),
+        ("wow, only 47 unread threads after lunch, living the dream", "negative"),
+        # sincere praise that mentions trouble stays praise
+        ("great, the outage is fixed", "positive"),
+        ("great job everyone, we shipped on time", "positive"),
+        ("love that the new build is so fast", "positive"),
+        ("Yay! Another good phone interview!", "positive"),
+    ],
+)
+def test_sarcasm(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (":tada:", "positive"),
+        (":+1::skin-tone-3:", "positive"),
+        (":sob: the tests are failing again", "negative"),
+        (":face_palm: wrong environment", "negative"),
+        ("🙌 great work everyone", "positive"),
+        ("😩 this week won't end", "negative"),
+        ("🎉🎉", "positive"),
+        (":eyes: looking", "neutral"),
+        ("lol i'm dead 💀 that gif", "positive"),
+        ("the server died again :skull:", "negative"),
+        ("<p>Congrats to <at>Aisha Khan</at> on 5 years with us! 🎉</p>", "positive"),
+    ],
+)
+def test_shortcodes_and_emoji(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("this bug is killing me lol", "negative"),
+        ("i want to disappear into a cave until the release is out 😂", "negative"),
+        ("i'm dying to see the demo!", "positive"),
+        ("the laptop battery is dead, joining from my phone", "neutral"),
+    ],
+)
+def test_hyperbole_and_laughter(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+def test_intensifiers_caps_and_exclamations_raise_intensity() -> None:
+    plain, boosted, caps, shouted = score_many(
+        ["the demo was good", "the demo was very good", "the demo was GOOD", "the demo was good!!!"]
+    )
+
+    assert plain < boosted
+    assert plain < caps
+    assert plain < shouted
+
+
+def test_hedges_and_questions_lower_intensity() -> None:
+    plain, hedged, asked = score_many(
+        ["the release was good", "the release was kind of good", "was the release good?"]
+    )
+
+    assert hedged < plain
+    assert asked < plain
+
+
+def test_scores_are_in_range() -> None:
+    scores = score_many(["GREAT!!! " * 50, "terrible awful horrible " * 50, "ok"])
+
+    assert all(-1.0 <= value <= 1.0 for value in scores)
+    assert scores[0] > 0.9
+    assert scores[1] < -0.9
+
+
+def test_stretched_words_read_as_the_word_emphasised() -> None:
+    plain, stretched = score_many(["that was good", "that was gooood"])
+
+    assert 0 < plain < stretched
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("would have been nice to know about the migration before it happened", "negative"),
+        ("nice catch, would've been nasty in prod", "positive"),
+        ("happy to help but this is the fifth request today", "negative"),
+        ("good luck getting anyone from infra to respond before friday", "negative"),
+        ("pr has been open for 12 days with zero comments", "negative"),
+        ("the job failed with exit code 137, looks like oom", "neutral"),
+        ("my manager backed me up in the meeting today, meant a lot", "positive"),
+    ],
+)
+def test_kind_words_in_complaints_and_harsh_words_in_reports(text: str, expected: str) -> None:
+    assert reading(text) == expected
