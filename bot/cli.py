@@ -441,7 +441,9 @@ def digest_send(
     settings = _settings()
     label = week or shift(week_label(datetime.now(UTC).date()), -1)
     services = build_services(settings)
-    digest_settings = digest_service.DigestSettings(min_group=settings.min_group_size)
+    digest_settings = digest_service.DigestSettings(
+        min_group=settings.min_group_size, with_png=True
+    )
     today = datetime.now(UTC).date()
     with services.store.session() as session:
         teams = (
@@ -665,6 +667,40 @@ def schedule_resume(
 ) -> None:
     """Resume digests and check-ins."""
     _schedule_change(workspace, team, {"paused": False})
+
+
+@app.command("teams-package")
+def teams_package(
+    app_id: Annotated[
+        str, typer.Option("--app-id", help="The Azure Bot's Microsoft App ID (a GUID).")
+    ],
+    destination: Annotated[Path, typer.Option("--out", help="Where to write the zip.")] = Path(
+        "empathybot-teams.zip"
+    ),
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="App version like 1.2.0; raise it for every upload."),
+    ] = None,
+    website: Annotated[
+        str | None,
+        typer.Option(
+            "--website", help="https:// address of the developer, privacy and terms pages."
+        ),
+    ] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help="Folder with manifest.json and the icons (default: deploy/teams)."
+        ),
+    ] = None,
+) -> None:
+    """Build the Teams app package (manifest and icons) to upload to Teams."""
+    from bot.platforms.teams.package import DEPLOY_DIR, build_package
+
+    path = build_package(
+        app_id, destination, source=source or DEPLOY_DIR, version=version, website=website
+    )
+    out.print(f"Wrote {path}. Upload it in the Teams admin centre: Manage apps, Upload new app.")
 
 
 def main() -> None:

@@ -40,4 +40,7 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Alembic announces every connection at INFO; keep that for debugging only.
-    logging.getLogger("alembic").setLevel(level if level == "DEBUG" else "WARNING")
+    quiet = level if level == "DEBUG" else "WARNING"
+    logging.getLogger("alembic").setLevel(quiet)
+    # The Agents SDK logs every send at INFO, with conversation ids.
+    logging.getLogger("microsoft_agents").setLevel(quiet)

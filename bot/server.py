@@ -27,7 +27,16 @@ def build_application(services: Services) -> web.Application:
     slack = build_slack_app(services) if slack_configured(services) else None
     if slack is None:
         log.info("slack: not configured (set SLACK_SIGNING_SECRET and a token or OAuth client)")
-    app = build_web_app(services, slack=slack)
+    from bot.platforms.teams.auth import teams_enabled
+
+    extra_routes = None
+    if teams_enabled(services.settings):
+        from bot.platforms.teams.routes import build_teams_routes
+
+        extra_routes = build_teams_routes(services)
+    else:
+        log.info("teams: not configured (set TEAMS_APP_ID, TEAMS_APP_PASSWORD, TEAMS_TENANT_ID)")
+    app = build_web_app(services, slack=slack, extra_routes=extra_routes)
 
     async def warm_up(_app: web.Application) -> None:
         # Build the spaCy pipeline before taking traffic, so the first requests are fast.
@@ -124,4 +133,11 @@ def build_messenger(services: Services, *, rate_limit_retries: int = 0) -> Routi
                 services.store, TokenCipher(services.key), client_id=settings.slack_client_id
             ),
         )
-    return RoutingMessenger(slack=slack, teams=None)
+    teams: Messenger | None = None
+    from bot.platforms.teams.auth import teams_enabled
+
+    if teams_enabled(settings):
+        from bot.platforms.teams.messenger import TeamsMessenger
+
+        teams = TeamsMessenger(services)
+    return RoutingMessenger(slack=slack, teams=teams)

@@ -285,7 +285,10 @@ class Dispatcher:
             delivery.numbers_shown = outcome.numbers_shown
             session.add(delivery)
             message = digest_message(
-                outcome, delivery_ref=str(delivery.id), min_group=self._config.min_group
+                outcome,
+                delivery_ref=str(delivery.id),
+                min_group=self._config.min_group,
+                with_png=True,
             )
             outgoing.append(
                 _Outgoing(

@@ -198,6 +198,14 @@ def erase_person(person: Person, *, key: bytes, session: Session) -> ErasureRepo
     )
     for table, column in owned_rows:
         session.execute(delete(table).where(col(column) == person_id))
+    if person.teams_user_id:
+        # A personal chat stored before HR imported the person has no person_id yet.
+        for reference in session.exec(
+            select(TeamsConversation).where(col(TeamsConversation.person_id).is_(None))
+        ):
+            user = reference.reference.get("user") or {}
+            if isinstance(user, dict) and user.get("aadObjectId") == person.teams_user_id:
+                session.delete(reference)
     for installation in _installations_by(person, session=session):
         installation.user_id = f"erased-{installation.id}"
         installation.user_token_encrypted = None

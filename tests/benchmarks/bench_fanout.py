@@ -36,12 +36,15 @@ def _seed(url: str, managers: int) -> None:
     rows = ["email,name,team,manager_email,role,timezone,slack_user_id"]
     for index in range(managers):
         rows.append(f"m{index}@fan.example,M{index},Leads,,employee,UTC,UM{index:08d}")
-        rows.append(f"e{index}@fan.example,E{index},Team {index},m{index}@fan.example,"
-                    f"employee,UTC,UE{index:08d}")
+        rows.append(
+            f"e{index}@fan.example,E{index},Team {index},m{index}@fan.example,"
+            f"employee,UTC,UE{index:08d}"
+        )
     store = open_store(url)
     with store.session() as session:
-        admin.import_org("\n".join(rows) + "\n", workspace=ensure_workspace(session=session),
-                         session=session)
+        admin.import_org(
+            "\n".join(rows) + "\n", workspace=ensure_workspace(session=session), session=session
+        )
     store.dispose()
 
 
@@ -69,11 +72,13 @@ async def run(managers: int, rate: int, limit_seconds: float) -> None:
         reference = await _reference(fake.base_url, min(managers, 2000))
         fake.calls.clear()
         fake.rate_limit, fake.retry_after = rate, 1
-        client = make_client("xoxb-bench", base_url=f"{fake.base_url}/api/",
-                             rate_limit_retries=0)
-        worker = Dispatcher(store, SlackMessenger(client, can_upload_files=False), library(),
-                            DispatchConfig(instance="bench", min_group=5, key=b"f" * 40,
-                                           concurrency=CONCURRENCY))
+        client = make_client("xoxb-bench", base_url=f"{fake.base_url}/api/", rate_limit_retries=0)
+        worker = Dispatcher(
+            store,
+            SlackMessenger(client, can_upload_files=False),
+            library(),
+            DispatchConfig(instance="bench", min_group=5, key=b"f" * 40, concurrency=CONCURRENCY),
+        )
         started = time.perf_counter()
         ticks = 0
         while time.perf_counter() - started < limit_seconds:
@@ -91,15 +96,21 @@ async def run(managers: int, rate: int, limit_seconds: float) -> None:
     duplicates = sum(count - 1 for count in posted.values() if count > 1)
     missing = managers - len(posted)
     limited = sum(1 for call in fake.calls if call.method.endswith("#429"))
-    print(f"fan-out: {managers:,} managers due at {SLOT:%a %H:%M} UTC; fake Slack allows "
-          f"{rate}/s per method, 429 + Retry-After: 1 beyond")
+    print(
+        f"fan-out: {managers:,} managers due at {SLOT:%a %H:%M} UTC; fake Slack allows "
+        f"{rate}/s per method, 429 + Retry-After: 1 beyond"
+    )
     print(f"  seeding the org:          {seed_seconds:.1f} s (not counted)")
-    print(f"  delivered:                {len(posted):,} in {elapsed:.1f} s over {ticks} ticks "
-          f"= {len(posted) / elapsed:,.0f} sends/s")
+    print(
+        f"  delivered:                {len(posted):,} in {elapsed:.1f} s over {ticks} ticks "
+        f"= {len(posted) / elapsed:,.0f} sends/s"
+    )
     reference_rate = min(managers, 2000) / reference
     rate_achieved = len(posted) / elapsed
-    print(f"  reference (bare chat.postMessage, no limit, concurrency {CONCURRENCY}): "
-          f"{reference_rate:,.0f}/s; ratio reference/fan-out {reference_rate / rate_achieved:.1f}x")
+    print(
+        f"  reference (bare chat.postMessage, no limit, concurrency {CONCURRENCY}): "
+        f"{reference_rate:,.0f}/s; ratio reference/fan-out {reference_rate / rate_achieved:.1f}x"
+    )
     print(f"  429 answers received:     {limited:,}")
     print(f"  duplicates: {duplicates} (must be 0)   missing: {missing} (must be 0)")
 

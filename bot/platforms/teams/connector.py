@@ -10,6 +10,7 @@ person removed the app, the conversation is gone, the service URL is not allowed
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,9 +20,10 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from pydantic import ValidationError
 
+from bot import metrics
 from bot.errors import DeliveryError
 from bot.platforms.teams.auth import TeamsAuth
-from bot.platforms.teams.translate import to_reference
+from bot.platforms.teams.translate import PLATFORM, to_reference
 
 log = logging.getLogger("bot.platforms.teams")
 
@@ -38,6 +40,8 @@ def to_delivery_error(exc: Exception) -> DeliveryError:
             wait = float(retry_after) if retry_after else None
         except ValueError:
             wait = None
+        if exc.status == 429 and wait is None:
+            wait = 1.0
         return DeliveryError(
             f"bot connector answered {exc.status}",
             permanent=exc.status in PERMANENT_STATUSES,
@@ -81,6 +85,7 @@ class TeamsConnector:
             response = await context.send_activity(activity)
             sent.append(str(response.id or "") if response is not None else "")
 
+        started = time.perf_counter()
         try:
             await self.adapter.continue_conversation_with_claims(
                 self.auth.proactive_identity(), continuation, post
@@ -88,6 +93,12 @@ class TeamsConnector:
         except (ClientError, TimeoutError, ValueError) as exc:
             # ValueError: the SDK could not get a token, or refused the URL.
             error = to_delivery_error(exc)
-            log.warning("teams send failed: %s (permanent=%s)", error, error.permanent)
+            metrics.API_LATENCY.labels(PLATFORM).observe(time.perf_counter() - started)
+            if error.retry_after is not None:
+                metrics.API_RATE_LIMITED.labels(PLATFORM).inc()
+                log.info("teams rate limit: retry after %.0f s", error.retry_after)
+            else:
+                log.warning("teams send failed: %s (permanent=%s)", error, error.permanent)
             raise error from None
+        metrics.API_LATENCY.labels(PLATFORM).observe(time.perf_counter() - started)
         return sent[0] if sent else ""

@@ -32,6 +32,7 @@ from microsoft_agents.activity import (
     ChannelAccount,
     ConversationReference,
     InvokeResponse,
+    RoleTypes,
 )
 from microsoft_agents.activity.teams import TeamsChannelData
 
@@ -192,7 +193,8 @@ def _is_bot(activity: Activity) -> bool:
     sender = activity.from_property
     if sender is None:
         return False
-    return str(sender.role or "") == "bot" or str(sender.id or "").startswith("28:")
+    # 28: is the prefix of bot accounts in Teams; the role says so on other channels.
+    return sender.role == RoleTypes.agent or str(sender.id or "").startswith("28:")
 
 
 def _event_id(channel: str, activity_id: str) -> str:

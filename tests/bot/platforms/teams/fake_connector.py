@@ -3,7 +3,8 @@
 Activities sent to the bot carry this server's URL as their ``serviceUrl``, so the bot's
 replies and proactive messages come here. It serves ``/v3/conversations/{id}/activities``
 (new messages), ``.../activities/{activity id}`` (replies, and updates with PUT), and can
-refuse a conversation with 403, as Teams does when a person removed the app.
+fail a conversation as Teams does: 403 when the person removed the app, 429 with
+``Retry-After`` when the bot sends too fast.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ class Call:
 @dataclass
 class FakeConnector:
     calls: list[Call] = field(default_factory=list)
-    refused_conversations: set[str] = field(default_factory=set)
+    failing: dict[str, int] = field(default_factory=dict)
+    """Conversation id -> the HTTP status every send to it gets."""
     base_url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -72,10 +74,14 @@ class FakeConnector:
                 request.headers.get("Authorization"),
             )
         )
-        if conversation_id in self.refused_conversations:
+        status = self.failing.get(conversation_id)
+        if status == 429:
             return web.json_response(
-                {"error": {"code": "BotNotInConversationRoster", "message": "removed"}},
-                status=403,
+                {"error": {"code": "TooManyRequests"}}, status=429, headers={"Retry-After": "3"}
+            )
+        if status is not None:
+            return web.json_response(
+                {"error": {"code": "BotNotInConversationRoster"}}, status=status
             )
         return web.json_response({"id": f"1700000000{next(self._ids):03d}"})
 

@@ -1,0 +1,1 @@
+"""Deployment files: Dockerfile, Compose, env file, Helm chart (offline checks)."""
