@@ -150,6 +150,30 @@ def org_import(
     )
 
 
+@org_app.command("away")
+def org_away(
+    email: Annotated[str, typer.Option("--email", "-e", help="The manager's email address.")],
+    until: Annotated[
+        str | None, typer.Option(help="Last day away, YYYY-MM-DD (omit to clear).")
+    ] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Record leave (HR): no digest reaches the person until the day after ``--until``."""
+    from datetime import date
+
+    settings = _settings()
+    try:
+        last_day = date.fromisoformat(until) if until else None
+    except ValueError:
+        raise typer.BadParameter("use a date like 2026-12-31", param_hint="--until") from None
+    with _session(settings) as session:
+        target = get_workspace(workspace, session=session)
+        person = person_by_email(target.id or 0, email, session=session)
+        person.away_until = last_day
+        session.add(person)
+    out.print(f"{email}: away until {last_day:%d %B %Y}." if last_day else f"{email}: back.")
+
+
 @org_app.command("show")
 def org_show(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         str, Field(validation_alias=_env("EMPATHYBOT_POLICY_VERSION"), max_length=32)
     ] = "2026-11"
 
+    support_file: Annotated[
+        Path | None, Field(validation_alias=_env("EMPATHYBOT_SUPPORT_FILE"))
+    ] = None
     checkin_retention_days: Annotated[
         int, Field(validation_alias=_env("EMPATHYBOT_CHECKIN_RETENTION_DAYS"), ge=7, le=3650)
     ] = 180
@@ -167,6 +170,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         settings = Settings.model_validate(cleaned)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    if settings.support_file is not None and not settings.support_file.is_file():
+        raise ConfigError(f"EMPATHYBOT_SUPPORT_FILE: no such file {settings.support_file}")
     if settings.env is Environment.PRODUCTION:
         if settings.secret_key is None:
             raise ConfigError("EMPATHYBOT_SECRET_KEY: required when EMPATHYBOT_ENV=production")

@@ -11,11 +11,12 @@ from typing import TypeVar
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.ingest import IngestQueue
 from bot.services.commands import CommandContext
 from bot.services.listening import Analyzer, Signals
 from bot.store.db import Store, open_store
-from nudges.library import Library, library
+from nudges.library import ContentError, Library, library, load_support_file
 
 T = TypeVar("T")
 
@@ -73,13 +74,23 @@ def _distress(text: str) -> bool:
 
 def build_services(settings: Settings, *, store: Store | None = None) -> Services:
     """Everything the running bot shares, built once."""
-    store = store or build_store(settings)
     key = settings.secret_key_bytes()
+    content = library()
+    if settings.support_file is not None:
+        try:
+            content = content.with_support(
+                load_support_file(
+                    settings.support_file.read_text(encoding="utf-8"), str(settings.support_file)
+                )
+            )
+        except ContentError as exc:
+            raise ConfigError(f"EMPATHYBOT_SUPPORT_FILE: {exc}") from None
+    store = store or build_store(settings)
     return Services(
         settings=settings,
         store=store,
         key=key,
-        library=library(),
+        library=content,
         analyzer=_analyzer,
         distress=_distress,
         ingest=IngestQueue(

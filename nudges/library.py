@@ -265,6 +265,16 @@ class Library:
     def support(self, locale: str = DEFAULT_LOCALE) -> SupportResources:
         return self._support.get(_language(locale), self._support[DEFAULT_LOCALE])
 
+    def with_support(self, overrides: dict[str, SupportResources]) -> Library:
+        """The same library with HR's own support resources (per locale) in front."""
+        return Library(
+            prompts=self._prompts,
+            courses=self._courses,
+            questions=self._questions,
+            rotation=self.rotation,
+            support={**self._support, **overrides},
+        )
+
 
 def _language(locale: str) -> str:
     """``de-AT`` and ``de_AT`` look up ``de``."""
@@ -368,6 +378,23 @@ def load_library(root: Traversable | None = None) -> Library:
     return Library(
         prompts=prompts, courses=courses, questions=questions, rotation=rotation, support=support
     )
+
+
+def load_support_file(text: str, name: str = "support file") -> dict[str, SupportResources]:
+    """HR's support resources: YAML mapping locale -> {title, intro, resources, closing}.
+
+    Raises :class:`ContentError` naming the locale and the problem.
+    """
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{name}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not data:
+        raise ContentError(f"{name}: expected a mapping of locale to support text, like en: ...")
+    return {
+        _language(str(locale)): _validated(SupportResources, value, f"{name} ({locale})")
+        for locale, value in data.items()
+    }
 
 
 def _sequence(data: dict[str, Any], key: str, name: str) -> Sequence[Any]:

@@ -144,3 +144,22 @@ def test_invalid_configuration_is_one_line_and_exit_code_2(tmp_path: Path) -> No
         "would expose individuals (got '1')"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_leave_is_recorded_and_cleared(env: dict[str, str], org_file: Path) -> None:
+    runner.invoke(app, ["org", "import", str(org_file)], env=env)
+
+    away = runner.invoke(
+        app, ["org", "away", "--email", "mia@acme.test", "--until", "2026-12-31"], env=env
+    )
+    exported = runner.invoke(app, ["privacy", "export", "--email", "mia@acme.test"], env=env)
+    back = runner.invoke(app, ["org", "away", "--email", "mia@acme.test"], env=env)
+    bad = runner.invoke(
+        app, ["org", "away", "--email", "mia@acme.test", "--until", "soon"], env=env
+    )
+
+    assert away.exit_code == 0
+    assert "away until 31 December 2026" in away.stdout
+    assert json.loads(exported.stdout)["person"]["email"] == "mia@acme.test"
+    assert "back" in back.stdout
+    assert bad.exit_code == 2

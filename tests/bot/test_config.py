@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import Environment, Settings, load_settings
@@ -73,3 +75,41 @@ def test_production_never_generates_a_key() -> None:
 
     with pytest.raises(ConfigError, match="EMPATHYBOT_SECRET_KEY"):
         settings.secret_key_bytes()
+
+
+def test_hr_support_resources_replace_the_default(tmp_path: Path) -> None:
+    from bot.wiring import build_services
+
+    support = tmp_path / "support.yaml"
+    support.write_text(
+        "en:\n"
+        "  title: Help is here\n"
+        "  intro: Only you can see this. Our EAP is free and confidential.\n"
+        "  resources:\n"
+        "    - {label: Acme EAP, detail: 'Call 0800 000 000, any time', url: 'https://eap.example'}\n"
+        "  closing: Take care.\n"
+    )
+    settings = load_settings(
+        {"EMPATHYBOT_SUPPORT_FILE": str(support), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    )
+
+    services = build_services(settings)
+
+    assert services.library.support("en").title == "Help is here"
+    assert services.library.support("de").title != "Help is here"  # German default stays
+    services.store.dispose()
+
+
+def test_invalid_support_file_is_a_one_line_config_error(tmp_path: Path) -> None:
+    from bot.wiring import build_services
+
+    support = tmp_path / "support.yaml"
+    support.write_text("en:\n  title: Missing everything else\n")
+    settings = load_settings(
+        {"EMPATHYBOT_SUPPORT_FILE": str(support), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    )
+
+    with pytest.raises(ConfigError, match=r"EMPATHYBOT_SUPPORT_FILE: .*support\.yaml"):
+        build_services(settings)
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings({"EMPATHYBOT_SUPPORT_FILE": str(tmp_path / "missing.yaml")})

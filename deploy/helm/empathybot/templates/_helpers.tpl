@@ -82,11 +82,21 @@ capabilities:
 - name: tmp
   emptyDir:
     sizeLimit: {{ .Values.tmpSizeLimit }}
+{{- if .Values.supportResources }}
+- name: support
+  configMap:
+    name: {{ include "empathybot.fullname" . }}-support
+{{- end }}
 {{- end }}
 
 {{- define "empathybot.tmpMount" -}}
 - name: tmp
   mountPath: /tmp
+{{- if .Values.supportResources }}
+- name: support
+  mountPath: /etc/empathybot
+  readOnly: true
+{{- end }}
 {{- end }}
 
 {{/* Settings of the long-running pods: the ConfigMap, then the Secret. */}}
