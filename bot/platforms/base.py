@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.store.tables import Person
 from nudges.message import Message
 
 
@@ -47,6 +48,19 @@ class Recipient:
     teams_user_id: str | None = None
     locale: str = "en"
     slack_team_id: str | None = None
+
+
+def recipient_for(person: Person, *, slack_team_id: str | None = None) -> Recipient:
+    """How to reach ``person``: their platform ids and locale."""
+    assert person.id is not None
+    return Recipient(
+        person_id=person.id,
+        display_name=person.display_name,
+        slack_user_id=person.slack_user_id,
+        teams_user_id=person.teams_user_id,
+        locale=person.locale,
+        slack_team_id=slack_team_id,
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from bot.errors import DeliveryError
-from bot.platforms.base import Messenger, Receipt, Recipient
+from bot.platforms.base import Messenger, Receipt, recipient_for
 from bot.services import feedback
 from bot.store.db import Store
 from bot.store.tables import (
@@ -425,13 +425,7 @@ async def deliver(
         min_group=settings.min_group,
         with_png=settings.with_png,
     )
-    recipient = Recipient(
-        person_id=manager.id,
-        display_name=manager.display_name,
-        slack_user_id=manager.slack_user_id,
-        teams_user_id=manager.teams_user_id,
-        locale=manager.locale,
-    )
+    recipient = recipient_for(manager)
     try:
         receipt = await messenger.send(recipient, message)
     except DeliveryError as exc:

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from bot import metrics
 from bot.errors import DeliveryError
-from bot.platforms.base import Messenger, Recipient
+from bot.platforms.base import Messenger, Recipient, recipient_for
 from bot.services import checkins, digest, schedules, slots
 from bot.store.db import Store
 from bot.store.repos import insert_or_ignore
@@ -43,6 +43,7 @@ from bot.store.tables import (
     NudgeDelivery,
     Person,
     Team,
+    Workspace,
 )
 from nudges import engine
 from nudges.digest import digest_message
@@ -101,6 +102,7 @@ class Dispatcher:
         self._messenger = messenger
         self._library = library
         self._config = config
+        self._workspaces: dict[int, str | None] = {}
 
     async def _db(self, work: Any, *args: Any) -> Any:
         def run() -> Any:
@@ -292,7 +294,11 @@ class Dispatcher:
             )
             outgoing.append(
                 _Outgoing(
-                    NudgeDelivery, delivery.id, delivery.attempts, _recipient(manager), message
+                    NudgeDelivery,
+                    delivery.id,
+                    delivery.attempts,
+                    self._recipient(session, manager),
+                    message,
                 )
             )
         return outgoing
@@ -323,7 +329,13 @@ class Dispatcher:
                 continue
             message = checkins.checkin_message(checkin_round, self._library, locale=person.locale)
             outgoing.append(
-                _Outgoing(CheckinDelivery, row_id, delivery.attempts, _recipient(person), message)
+                _Outgoing(
+                    CheckinDelivery,
+                    row_id,
+                    delivery.attempts,
+                    self._recipient(session, person),
+                    message,
+                )
             )
         return outgoing
 
@@ -373,10 +385,21 @@ class Dispatcher:
             assert delivery.id is not None
             outgoing.append(
                 _Outgoing(
-                    CheckinDelivery, delivery.id, delivery.attempts, _recipient(person), reminder
+                    CheckinDelivery,
+                    delivery.id,
+                    delivery.attempts,
+                    self._recipient(session, person),
+                    reminder,
                 )
             )
         return outgoing
+
+    def _recipient(self, session: Session, person: Person) -> Recipient:
+        """How to reach ``person``, with their Slack workspace (multi-workspace installs)."""
+        if person.workspace_id not in self._workspaces:
+            workspace = session.get(Workspace, person.workspace_id)
+            self._workspaces[person.workspace_id] = workspace.slack_team_id if workspace else None
+        return recipient_for(person, slack_team_id=self._workspaces[person.workspace_id])
 
     # ------------------------------------------------------------ sending
 
@@ -456,14 +479,3 @@ class Dispatcher:
                 if item.table is NudgeDelivery:
                     metrics.DIGESTS_FAILED.labels("retry").inc()
             session.add(row)
-
-
-def _recipient(person: Person) -> Recipient:
-    assert person.id is not None
-    return Recipient(
-        person_id=person.id,
-        display_name=person.display_name,
-        slack_user_id=person.slack_user_id,
-        teams_user_id=person.teams_user_id,
-        locale=person.locale,
-    )

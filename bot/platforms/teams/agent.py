@@ -29,7 +29,7 @@ from microsoft_agents.hosting.core.app import RouteRank
 from sqlmodel import Session
 
 from bot.errors import DeliveryError
-from bot.platforms.base import Recipient
+from bot.platforms.base import Recipient, recipient_for
 from bot.platforms.teams import actions, references, translate
 from bot.platforms.teams.auth import TeamsAuth, build_auth
 from bot.platforms.teams.cards import schedule_card, to_card
@@ -43,24 +43,12 @@ from bot.platforms.teams.messages import (
 from bot.platforms.teams.messenger import TeamsMessenger
 from bot.services import commands
 from bot.services.commands import Reply, find_person
-from bot.store.tables import Person
 from bot.wiring import Services
 from nudges.message import Message
 
 log = logging.getLogger("bot.platforms.teams")
 
 Card = dict[str, Any]
-
-
-def _recipient(person: Person) -> Recipient:
-    assert person.id is not None
-    return Recipient(
-        person_id=person.id,
-        display_name=person.display_name,
-        slack_user_id=person.slack_user_id,
-        teams_user_id=person.teams_user_id,
-        locale=person.locale,
-    )
 
 
 async def _say(context: TurnContext, card: Card, *, summary: str = "") -> None:
@@ -198,7 +186,7 @@ class TeamsAgent:
             settings = None
             if reply.open_settings and person is not None:
                 settings = schedule_card(actions.schedule_form(person, "org", session=session))
-            recipient = _recipient(person) if person is not None else None
+            recipient = recipient_for(person) if person is not None else None
             return reply, recipient, settings
 
         reply, recipient, settings = await self.services.run(run)
