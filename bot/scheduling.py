@@ -16,6 +16,7 @@ database regardless, so even two leaders could not send twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -27,6 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import metrics
 from bot.platforms.base import Messenger
@@ -57,7 +59,20 @@ class Leadership:
         return self._engine.dialect.name != "postgresql" or self._connection is not None
 
     def try_acquire(self) -> bool:
-        """Take the lock if it is free; True while this process leads."""
+        """Take the lock if it is free; True while this process leads.
+
+        A leader checks its connection each time: if the database restarted, the lock went
+        with the connection, and this process must compete for it again.
+        """
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT 1"))
+                self._connection.commit()
+            except SQLAlchemyError:
+                log.warning("scheduler: lost the database connection, and with it leadership")
+                with contextlib.suppress(SQLAlchemyError):
+                    self._connection.close()
+                self._connection = None
         if self.held:
             return True
         connection = self._engine.connect()

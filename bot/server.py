@@ -14,7 +14,7 @@ from bot.platforms.routing import RoutingMessenger
 from bot.platforms.slack.messenger import SlackMessenger, make_client
 from bot.platforms.slack.oauth import DatabaseInstallationStore
 from bot.store.crypto import TokenCipher
-from bot.web import build_web_app, describe
+from bot.web import AccessLog, build_web_app, describe
 from bot.wiring import Services, build_services
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,9 @@ def run_server(
 
     app.on_cleanup.append(close_store)
     log.info("listening on port %d: %s", settings.port, ", ".join(describe(app)))
-    web.run_app(app, port=settings.port, print=None, shutdown_timeout=30)
+    web.run_app(
+        app, port=settings.port, print=None, shutdown_timeout=30, access_log_class=AccessLog
+    )
 
 
 def attach_scheduler(app: web.Application, services: Services) -> None:
@@ -110,7 +112,9 @@ def run_scheduler(settings: Settings) -> None:
     app = build_web_app(services)
     attach_scheduler(app, services)
     log.info("scheduler process: health on port %d", settings.port)
-    web.run_app(app, port=settings.port, print=None, shutdown_timeout=30)
+    web.run_app(
+        app, port=settings.port, print=None, shutdown_timeout=30, access_log_class=AccessLog
+    )
 
 
 def build_messenger(services: Services, *, rate_limit_retries: int = 0) -> RoutingMessenger:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -133,6 +134,14 @@ async def readyz(request: web.Request) -> web.StreamResponse:
     if await asyncio.to_thread(services.store.ping):
         return web.json_response({"status": "ready"})
     return web.json_response({"status": "database unreachable"}, status=503)
+
+
+class AccessLog(AbstractAccessLogger):
+    """One line per request with the path only: query strings (OAuth codes and states)
+    and request lines never reach the log."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %d %.3fs", request.method, request.path, response.status, time)
 
 
 def build_web_app(

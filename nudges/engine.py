@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from nudges.library import Course, Dimension, Lesson, Library, Prompt, Situation, Theme
-from nudges.privacy import may_show
+from nudges.privacy import may_show, participation_may_show
 from nudges.weeks import weeks_between
 
 BASELINE_WEEKS = 4
@@ -111,6 +111,10 @@ class GatedWeek:
     checkin_respondents: int | None = None
     checkin_mean: float | None = None
     dimension_means: Mapping[str, float] = field(default_factory=dict)
+    participation: float | None = None
+    """Share of the team that answered check-ins: only when both those who answered and
+    those who did not are at least the minimum group, so it never tells a manager that
+    everyone (or everyone but one) took part."""
 
     @property
     def chat_shown(self) -> bool:
@@ -124,12 +128,6 @@ class GatedWeek:
     def any_shown(self) -> bool:
         return self.chat_shown or self.checkin_shown
 
-    @property
-    def participation(self) -> float | None:
-        """Share of the team that answered check-ins (only when that many may be shown)."""
-        if self.checkin_respondents is None or self.members <= 0:
-            return None
-        return min(self.checkin_respondents / self.members, 1.0)
 
 
 def gate(raw: RawWeek, min_group: int) -> GatedWeek:
@@ -169,6 +167,12 @@ def gate(raw: RawWeek, min_group: int) -> GatedWeek:
         checkin_respondents=raw.checkin_respondents if checkin else None,
         checkin_mean=total / answers if checkin and answers else None,
         dimension_means=dimension_means,
+        participation=(
+            raw.checkin_respondents / raw.members
+            if checkin
+            and participation_may_show(raw.checkin_respondents, raw.members, min_group)
+            else None
+        ),
     )
 
 
@@ -326,8 +330,7 @@ def _checkin_findings(current: GatedWeek, history: Sequence[GatedWeek]) -> list[
     )
     if current.checkin_mean <= 3.0 or low_dimensions:
         lines = [
-            f"Check-in answers averaged {current.checkin_mean:.1f} out of 5 this week "
-            f"({current.checkin_respondents} people answered)."
+            f"Check-in answers averaged {current.checkin_mean:.1f} out of 5 this week."
         ]
         if low_dimensions:
             value, dimension = low_dimensions[0]

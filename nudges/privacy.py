@@ -52,3 +52,13 @@ def complement_is_safe(total: int, part: int, configured: int) -> bool:
     """
     rest = total - part
     return rest == 0 or rest >= effective_group_size(configured, text_derived=False)
+
+
+def participation_may_show(respondents: int, members: int, configured: int) -> bool:
+    """Whether a share of the team that took part may be shown.
+
+    Both sides must be at least the minimum group: a share of 100% (or of all but one)
+    would tell a manager about each individual.
+    """
+    size = effective_group_size(configured, text_derived=False)
+    return respondents >= size and members - respondents >= size

@@ -22,6 +22,31 @@ from nudges.message import Button, ButtonStyle, Message, Section
 from nudges.weeks import week_label
 
 ERASE_CONFIRM_ACTION = "privacy_erase_confirm"
+KNOWN_VERBS = frozenset(
+    {
+        "help",
+        "?",
+        "optin",
+        "optout",
+        "status",
+        "privacy",
+        "erase",
+        "checkin",
+        "listen",
+        "snooze",
+        "settings",
+    }
+)
+"""The verbs; logs name only these, never other words someone typed."""
+
+
+def verb_for_log(text: str) -> str:
+    """The verb of a command, fit for a log line: only known verbs are named, so nothing
+    else a person typed (which may be anything) is ever logged."""
+    verb = (text.split() or ["help"])[0].lower()
+    return verb if verb in KNOWN_VERBS else "(unknown)"
+
+
 MAX_SNOOZE_WEEKS = 8
 
 HELP = """*What I can do* (type `{prefix} <word>`):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.errors import ValidationFailed
@@ -74,13 +75,19 @@ def grant(
 def revoke(person_id: int, scope: str, *, session: Session, now: datetime | None = None) -> bool:
     """Withdraw consent; returns whether there was consent to withdraw."""
     _check_scope(scope)
-    current = _open(person_id, scope, session=session)
-    if current is None:
-        return False
-    current.revoked_at = now or utcnow()
-    session.add(current)
-    session.flush()
-    return True
+    # Close every open grant: two grants racing (a double click) must not leave one open.
+    closed = session.execute(
+        update(Consent)
+        .where(
+            col(Consent.person_id) == person_id,
+            col(Consent.scope) == scope,
+            col(Consent.revoked_at).is_(None),
+        )
+        .values(revoked_at=now or utcnow())
+        .returning(col(Consent.id))
+    ).all()
+    session.expire_all()
+    return bool(closed)
 
 
 def has_consent(person_id: int, scope: str, *, session: Session) -> bool:

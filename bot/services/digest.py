@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
@@ -20,6 +20,7 @@ from bot.errors import DeliveryError
 from bot.platforms.base import Messenger, Receipt, recipient_for
 from bot.services import feedback
 from bot.store.db import Store
+from bot.store.repos import insert_or_ignore
 from bot.store.tables import (
     CheckinResponse,
     CheckinRound,
@@ -352,29 +353,28 @@ def _team_figures(
 def claim(
     manager: Person, team: Team, nudge: engine.Nudge, *, session: Session
 ) -> NudgeDelivery | None:
-    """Insert the (manager, week) row; ``None`` when another run already claimed it."""
+    """Insert the (manager, week) row; ``None`` when another run already claimed it
+    (safe against a scheduler claiming at the same moment)."""
     assert manager.id is not None
-    exists = session.exec(
-        select(NudgeDelivery.id).where(
-            NudgeDelivery.manager_id == manager.id, NudgeDelivery.week == nudge.week
-        )
-    ).first()
-    if exists is not None:
-        return None
-    delivery = NudgeDelivery(
-        workspace_id=team.workspace_id,
-        manager_id=manager.id,
-        team_id=team.id,
-        week=nudge.week,
-        prompt_id=nudge.prompt.id,
-        lesson_id=nudge.lesson.id if nudge.lesson else None,
-        situations=[s.value for s in nudge.situations] or [nudge.situation.value],
-        numbers_shown=nudge.numbers_shown,
-        claimed_at=utcnow(),
+    row_id = insert_or_ignore(
+        session,
+        NudgeDelivery,
+        {
+            "workspace_id": team.workspace_id,
+            "manager_id": manager.id,
+            "team_id": team.id,
+            "week": nudge.week,
+            "status": "claimed",
+            "prompt_id": nudge.prompt.id,
+            "lesson_id": nudge.lesson.id if nudge.lesson else None,
+            "situations": [s.value for s in nudge.situations] or [nudge.situation.value],
+            "numbers_shown": nudge.numbers_shown,
+            "attempts": 0,
+            "claimed_at": utcnow(),
+            "claimed_by": "cli",
+        },
     )
-    session.add(delivery)
-    session.flush()
-    return delivery
+    return session.get(NudgeDelivery, row_id) if row_id is not None else None
 
 
 @dataclass(frozen=True)
@@ -433,6 +433,7 @@ async def deliver(
             row = session.get(NudgeDelivery, delivery_id)
             if row is not None:
                 row.status = "failed" if exc.permanent else "retry"
+                row.next_attempt_at = utcnow() + timedelta(seconds=exc.retry_after or 60)
                 row.attempts += 1
                 row.last_error = type(exc).__name__
                 session.add(row)

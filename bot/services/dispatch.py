@@ -12,8 +12,9 @@ A tick is a plain function of ``now``. It works in two steps:
    ``failed`` for a recipient that cannot be reached, reported and not retried again.
 
 A crash between claim and send leaves a claim that the next tick after the lease takes
-over. (A crash after the platform accepted a message but before ``sent`` was written
-would send it again; that window is one database write wide.)
+over. Each outcome is written as soon as that send returns, so a crash in the middle of
+a fan-out re-sends only what was in flight at that moment (at most ``concurrency``
+messages, the ones the platform may or may not have accepted).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -188,7 +190,7 @@ class Dispatcher:
         for person, team_id in members:
             rule = rules.get(team_id)
             team = by_id.get(team_id)
-            if rule is None or team is None or rule.paused:
+            if rule is None or team is None or rule.paused or _away(person, now):
                 continue
             slot = slots.checkin_slot(rule, person.timezone, now)
             if slot is None or not slots.is_due(slot, now, self._config.grace):
@@ -340,12 +342,27 @@ class Dispatcher:
         return outgoing
 
     def _take_reminders(self, session: Session, now: datetime) -> list[_Outgoing]:
+        # Reminders fall due at most four days (the longest reminder delay) plus the grace
+        # window after the check-in: older rows need not be read again.
+        oldest = now - timedelta(hours=schedules.MAX_REMINDER_HOURS) - self._config.grace
         rows = session.exec(
             select(CheckinDelivery, CheckinRound, Person)
             .join(CheckinRound, col(CheckinRound.id) == col(CheckinDelivery.round_id))
             .join(Person, col(Person.id) == col(CheckinDelivery.person_id))
-            .where(CheckinDelivery.status == "sent", col(CheckinDelivery.reminded_at).is_(None))
+            .where(
+                CheckinDelivery.status == "sent",
+                col(CheckinDelivery.reminded_at).is_(None),
+                col(CheckinDelivery.sent_at) >= oldest,
+            )
         ).all()
+        consenting = set(
+            session.exec(
+                select(Consent.person_id).where(
+                    Consent.scope == "checkins", col(Consent.revoked_at).is_(None)
+                )
+            ).all()
+        )
+        members = set(session.exec(select(Membership.person_id, Membership.team_id)).all())
         teams = list(
             session.exec(
                 select(Team).where(col(Team.id).in_({r.team_id for _, r, _ in rows if r.team_id}))
@@ -360,6 +377,13 @@ class Dispatcher:
             due = delivery.sent_at + timedelta(hours=rule.reminder_after_hours)
             if not due <= now < due + self._config.grace:
                 continue
+            if (
+                person.id not in consenting
+                or (person.id, checkin_round.team_id) not in members
+                or _away(person, now)
+                or not slots.allowed_day(rule, person.timezone, now)
+            ):
+                continue  # opted out, moved team, on leave, or a quiet day where they are
             assert checkin_round.id is not None
             if checkins.my_answers(person, checkin_round.id, key=self._config.key, session=session):
                 continue
@@ -414,22 +438,33 @@ class Dispatcher:
         if not outgoing:
             return
         gate = asyncio.Semaphore(self._config.concurrency)
+        results: list[tuple[_Outgoing, str | None, DeliveryError | None]] = []
 
-        async def one(item: _Outgoing) -> tuple[_Outgoing, str | None, DeliveryError | None]:
+        async def one(item: _Outgoing) -> None:
             async with gate:
                 try:
                     receipt = await self._messenger.send(item.recipient, item.message)
+                    result: tuple[_Outgoing, str | None, DeliveryError | None] = (
+                        item,
+                        receipt.ref,
+                        None,
+                    )
                 except DeliveryError as exc:
-                    return item, None, exc
-                return item, receipt.ref, None
+                    result = (item, None, exc)
+                except Exception as exc:
+                    log.warning("send failed unexpectedly: %s", type(exc).__name__)
+                    result = (item, None, DeliveryError(type(exc).__name__))
+                results.append(result)
+                if not reminder:
+                    # Record each outcome as soon as it is known: a crash later in the
+                    # fan-out must not make finished sends look unfinished.
+                    await self._db(self._record, [result], now, report)
 
-        results = await asyncio.gather(*(one(item) for item in outgoing))
+        await asyncio.gather(*(one(item) for item in outgoing))
         if reminder:
             delivered = sum(1 for _, ref, _ in results if ref is not None)
             report.reminders += delivered
             metrics.CHECKINS_SENT.labels("reminder").inc(delivered)
-            return
-        await self._db(self._record, results, now, report)
 
     def _record(
         self,
@@ -479,3 +514,10 @@ class Dispatcher:
                 if item.table is NudgeDelivery:
                     metrics.DIGESTS_FAILED.labels("retry").inc()
             session.add(row)
+
+
+def _away(person: Person, now: datetime) -> bool:
+    """Whether HR recorded leave for ``person`` that covers ``now`` (in their zone)."""
+    if person.away_until is None:
+        return False
+    return now.astimezone(ZoneInfo(person.timezone)).date() <= person.away_until

@@ -77,6 +77,10 @@ def export_person(person: Person, *, key: bytes, session: Session) -> dict[str, 
             "timezone": person.timezone,
             "locale": person.locale,
             "roles": sorted(person.role_set),
+            "digests_snoozed_until": person.digests_snoozed_until.isoformat()
+            if person.digests_snoozed_until
+            else None,
+            "away_until": person.away_until.isoformat() if person.away_until else None,
             "created_at": _iso(person.created_at),
             "updated_at": _iso(person.updated_at),
         },
@@ -144,9 +148,7 @@ def export_person(person: Person, *, key: bytes, session: Session) -> dict[str, 
         ],
         "teams_conversations": [
             {"conversation_type": row.conversation_type, "updated_at": _iso(row.updated_at)}
-            for row in session.exec(
-                select(TeamsConversation).where(TeamsConversation.person_id == person.id)
-            )
+            for row in _teams_conversations(person, session=session)
         ],
         "slack_installations": [
             {"team": row.team_name or row.team_id, "installed_at": _iso(row.installed_at)}
@@ -198,14 +200,8 @@ def erase_person(person: Person, *, key: bytes, session: Session) -> ErasureRepo
     )
     for table, column in owned_rows:
         session.execute(delete(table).where(col(column) == person_id))
-    if person.teams_user_id:
-        # A personal chat stored before HR imported the person has no person_id yet.
-        for reference in session.exec(
-            select(TeamsConversation).where(col(TeamsConversation.person_id).is_(None))
-        ):
-            user = reference.reference.get("user") or {}
-            if isinstance(user, dict) and user.get("aadObjectId") == person.teams_user_id:
-                session.delete(reference)
+    for reference in _teams_conversations(person, session=session):
+        session.delete(reference)
     for installation in _installations_by(person, session=session):
         installation.user_id = f"erased-{installation.id}"
         installation.user_token_encrypted = None
@@ -232,6 +228,22 @@ def _open_markers(person_id: int, *, key: bytes, session: Session) -> list[Bucke
     return list(
         session.exec(select(BucketContributor).where(col(BucketContributor.marker).in_(wanted)))
     )
+
+
+def _teams_conversations(person: Person, *, session: Session) -> list[TeamsConversation]:
+    """The person's Teams conversation references, including a personal chat stored
+    before HR imported them (it has no person_id yet, only their Entra object id)."""
+    rows = list(
+        session.exec(select(TeamsConversation).where(TeamsConversation.person_id == person.id))
+    )
+    if person.teams_user_id:
+        for reference in session.exec(
+            select(TeamsConversation).where(col(TeamsConversation.person_id).is_(None))
+        ):
+            user = reference.reference.get("user") or {}
+            if isinstance(user, dict) and user.get("aadObjectId") == person.teams_user_id:
+                rows.append(reference)
+    return rows
 
 
 def _installations_by(person: Person, *, session: Session) -> list[SlackInstallation]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from bot.store.tables import CheckinResponse, ProcessedEvent, SlackOAuthState
+from bot.store.tables import CheckinDelivery, CheckinResponse, ProcessedEvent, SlackOAuthState
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class Purged:
     checkin_answers: int
     event_ids: int
     oauth_states: int
+    checkin_deliveries: int = 0
 
 
 def purge(now: datetime, *, checkin_days: int, session: Session) -> Purged:
@@ -37,4 +38,10 @@ def purge(now: datetime, *, checkin_days: int, session: Session) -> Purged:
         .where(col(SlackOAuthState.expires_at) < now)
         .returning(col(SlackOAuthState.state))
     ).all()
-    return Purged(len(answers), len(events), len(states))
+    # Who was sent which check-in, and when, goes with the answers' retention.
+    deliveries = session.execute(
+        delete(CheckinDelivery)
+        .where(col(CheckinDelivery.claimed_at) < now - timedelta(days=checkin_days))
+        .returning(col(CheckinDelivery.id))
+    ).all()
+    return Purged(len(answers), len(events), len(states), len(deliveries))

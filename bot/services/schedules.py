@@ -19,6 +19,7 @@ from bot.store.types import utcnow
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CADENCES = ("weekly", "biweekly", "monthly")
+MAX_REMINDER_HOURS = 96
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -118,7 +119,7 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
             clean[field] = value
         elif field == "reminder_after_hours":
             hours = int(value)
-            if not 1 <= hours <= 96:
+            if not 1 <= hours <= MAX_REMINDER_HOURS:
                 raise ValidationFailed("reminder_after_hours: from 1 to 96 hours")
             clean[field] = hours
         elif field == "quiet_weekdays":
@@ -171,3 +172,17 @@ def update(
     session.add(row)
     session.flush()
     return effective(workspace_id, team, session=session)
+
+
+def team_in_scope(scope: str, workspace_id: int, *, session: Session) -> Team | None:
+    """The team a settings form's ``scope`` names (``"org"``: the organisation default).
+
+    A team that does not exist, or belongs to another workspace, is refused: falling back
+    to the organisation default would overwrite everyone's schedule.
+    """
+    if scope in ("", "org"):
+        return None
+    team = session.get(Team, int(scope)) if scope.isdigit() else None
+    if team is None or team.workspace_id != workspace_id:
+        raise ValidationFailed("scope: that team no longer exists; choose it again")
+    return team

@@ -137,3 +137,8 @@ def next_checkin_slot(rule: EffectiveSchedule, timezone: str, now: datetime) -> 
         if slot is not None and slot.at > now:
             return slot
     return None
+
+
+def allowed_day(rule: EffectiveSchedule, timezone: str, now: datetime) -> bool:
+    """Whether ``now`` falls on a working day (not quiet, not a holiday) in ``timezone``."""
+    return _allowed(now.astimezone(ZoneInfo(timezone)).date(), rule)

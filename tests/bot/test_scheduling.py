@@ -434,3 +434,54 @@ def test_one_leader_at_a_time_and_a_standby_takes_over(database_url: str, store:
         standby.release()
     with store.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+@dataclass
+class Flaky:
+    """Delivers to everyone but Cleo, whose send times out once (not a DeliveryError)."""
+
+    platform: str = "slack"
+    sent: list[str] | None = None
+    failed_once: bool = False
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        if recipient.display_name == "Cleo" and not self.failed_once:
+            self.failed_once = True
+            raise TimeoutError
+        self.sent = [*(self.sent or []), recipient.display_name]
+        return Receipt("slack", recipient.display_name)
+
+
+def test_an_unexpected_error_is_retried_and_finished_sends_are_not_repeated(
+    store: Store,
+) -> None:
+    seed(store)
+    messenger = Flaky()
+    worker = dispatcher(store, messenger)
+
+    run(worker.tick(utc(2026, 11, 30, 9, 0)))  # Berlin (08:00 UTC) and Cleo (09:00 UTC) due
+    run(worker.tick(utc(2026, 11, 30, 9, 2)))  # Cleo's retry after the first backoff
+    run(worker.tick(utc(2026, 11, 30, 9, 20)))  # past the lease: nothing left to take over
+
+    assert sorted(messenger.sent or []) == ["Berta", "Cleo"]
+
+
+def test_no_reminder_after_opting_out(store: Store) -> None:
+    seed(store, checkins=True)
+    messenger = ConsoleMessenger()
+    worker = dispatcher(store, messenger)
+    thursday_berlin = utc(2026, 12, 3, 13, 0)
+    run(worker.tick(thursday_berlin))
+    with store.session() as session:
+        b1 = session.exec(select(Person).where(Person.display_name == "B1")).one()
+        consent.revoke(b1.id or 0, "checkins", session=session)
+
+    run(worker.tick(thursday_berlin + timedelta(hours=24)))
+
+    reminded = [
+        s.recipient.display_name
+        for s in messenger.transcript
+        if s.message.title.startswith("A gentle reminder")
+    ]
+    assert "B1" not in reminded
+    assert "B2" in reminded

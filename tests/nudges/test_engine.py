@@ -139,12 +139,28 @@ def test_low_checkins_need_no_baseline() -> None:
 
 
 def test_participation_drop() -> None:
+    usual = [replace(week, members=20, checkin_respondents=14) for week in history()]
     nudge = plan(
-        steady(WEEK, checkin_respondents=5, checkin={"mood": DimensionTally(5 * 3.9, 5, 5)})
+        steady(
+            WEEK, members=20, checkin_respondents=5, checkin={"mood": DimensionTally(5 * 3.9, 5, 5)}
+        ),
+        past=usual,
     )
 
     assert isinstance(nudge, engine.Nudge)
     assert Situation.PARTICIPATION_DROP in nudge.situations
+    assert "25% of the team answered this week's check-in, against a usual 70%." in (
+        nudge.explanation
+    )
+
+
+def test_participation_is_never_shown_when_it_would_reveal_individuals() -> None:
+    everyone = engine.gate(steady(WEEK, members=7, checkin_respondents=7), min_group=5)
+    all_but_one = engine.gate(steady(WEEK, members=8, checkin_respondents=7), min_group=5)
+    wide = engine.gate(steady(WEEK, members=14, checkin_respondents=7), min_group=5)
+
+    assert (everyone.participation, all_but_one.participation) == (None, None)
+    assert wide.participation == 0.5
 
 
 def test_sustained_good_weeks_are_celebrated() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -22,7 +23,7 @@ from bot import metrics
 from bot.errors import DeliveryError
 from bot.platforms.base import Receipt, Recipient
 from bot.platforms.slack.blocks import to_slack
-from nudges.message import Message
+from nudges.message import Chart, Message
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,23 @@ class SlackMessenger:
             raise DeliveryError("the app is not installed in this workspace", permanent=True)
         return bot.bot_token, "files:write" in (bot.bot_scopes or [])
 
+    async def _upload_chart(self, token: str | None, channel: str, ts: str, chart: Chart) -> None:
+        """Attach the chart under the digest; best effort, since the digest is already
+        delivered and a retry would post it twice."""
+        assert chart.png is not None
+        try:
+            await self._client.files_upload_v2(
+                token=token,
+                channel=channel,
+                thread_ts=ts,
+                content=chart.png,
+                filename="team-mood.png",
+                title=chart.title,
+                alt_txt=chart.alt_text,
+            )
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("chart upload skipped: %s", type(exc).__name__)
+
     async def send(self, recipient: Recipient, message: Message) -> Receipt:
         if not recipient.slack_user_id:
             raise DeliveryError("no Slack user id for this person", permanent=True)
@@ -134,15 +152,11 @@ class SlackMessenger:
             ts = str(posted["ts"])
             chart = message.chart
             if can_upload and chart is not None and chart.png is not None:
-                await self._client.files_upload_v2(
-                    token=token,
-                    channel=channel,
-                    thread_ts=ts,
-                    content=chart.png,
-                    filename="team-mood.png",
-                    title=chart.title,
-                    alt_txt=chart.alt_text,
-                )
+                await self._upload_chart(token, channel, ts, chart)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            metrics.API_LATENCY.labels("slack").observe(time.perf_counter() - started)
+            log.warning("slack send failed: %s", type(exc).__name__)
+            raise DeliveryError(type(exc).__name__) from None
         except SlackClientError as exc:
             error = to_delivery_error(exc)
             metrics.API_LATENCY.labels("slack").observe(time.perf_counter() - started)

@@ -8,6 +8,7 @@ short message (the card stays as it is, for example a digest after feedback).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,13 @@ from bot.platforms.teams.cards import (
 from bot.platforms.teams.messages import COMMAND_ACTION
 from bot.platforms.teams.translate import CardAction, card_response, message_response
 from bot.services import checkins, commands, feedback, home, schedules
-from bot.services.commands import ERASE_CONFIRM_ACTION, Command, erase_now, find_person
+from bot.services.commands import (
+    ERASE_CONFIRM_ACTION,
+    Command,
+    erase_now,
+    find_person,
+    verb_for_log,
+)
 from bot.store.tables import CheckinRound, Person, Team
 from bot.store.types import utcnow
 from bot.wiring import Services
@@ -175,7 +182,10 @@ def register(app: AgentApplication[TurnState], services: Services) -> None:
     ) -> AdaptiveCardInvokeResponse:
         action = action_of(context)
         text = action.inputs.get(COMMENT_INPUT, "")[:COMMENT_MAX_LENGTH]
-        result = checkins.handle_comment(text, distress=services.distress, library=services.library)
+        # Off the event loop: scoring can wait for the pipeline while a batch is ingested.
+        result = await asyncio.to_thread(
+            checkins.handle_comment, text, distress=services.distress, library=services.library
+        )
         del text  # read in memory, never kept
         if result.support is None:
             return _text_card(result.acknowledged, title="Thank you")
@@ -257,7 +267,7 @@ def register(app: AgentApplication[TurnState], services: Services) -> None:
                 return card_response(schedule_card(schedule_form(person, "org", session=session)))
             return _card(reply.message)
 
-        log.info("teams card verb %s", translate.verb_for_log(action.value))
+        log.info("teams card verb %s", verb_for_log(action.value))
         return await services.run(run)
 
     # ------------------------------------------------------------ HR schedules
@@ -294,10 +304,8 @@ def register(app: AgentApplication[TurnState], services: Services) -> None:
         def save(session: Session, person: Person) -> AdaptiveCardInvokeResponse:
             if not _is_hr(person):
                 return message_response("Only HR can change schedules.")
-            team = session.get(Team, int(scope)) if scope.isdigit() else None
-            if team is not None and team.workspace_id != person.workspace_id:
-                team = None
             try:
+                team = schedules.team_in_scope(scope, person.workspace_id, session=session)
                 # All values are checked before anything is written.
                 schedules.update(
                     person.workspace_id, team, changes, by_person_id=person.id, session=session

@@ -42,7 +42,7 @@ from bot.platforms.teams.messages import (
 )
 from bot.platforms.teams.messenger import TeamsMessenger
 from bot.services import commands
-from bot.services.commands import Reply, find_person
+from bot.services.commands import Reply, find_person, verb_for_log
 from bot.wiring import Services
 from nudges.message import Message
 
@@ -190,7 +190,7 @@ class TeamsAgent:
             return reply, recipient, settings
 
         reply, recipient, settings = await self.services.run(run)
-        log.info("teams command %s", translate.verb_for_log(command.text))
+        log.info("teams command %s", verb_for_log(command.text))
         # In a personal chat the check-in or the editor is the answer; elsewhere the
         # private part goes to the personal chat.
         if reply.direct is not None:

@@ -238,31 +238,6 @@ def command_text(activity: Activity) -> str:
     return _LEADING_NAME.sub("", clean_text(text)).strip()
 
 
-KNOWN_VERBS: Final = frozenset(
-    [
-        "help",
-        "?",
-        "optin",
-        "optout",
-        "status",
-        "privacy",
-        "erase",
-        "checkin",
-        "listen",
-        "snooze",
-        "settings",
-    ]
-)
-"""The verbs of :mod:`bot.services.commands`, for log lines."""
-
-
-def verb_for_log(text: str) -> str:
-    """The verb of a command, fit for a log line: only known verbs are named, so nothing
-    else a person typed (which may be anything) is ever logged."""
-    verb = (text.split() or ["help"])[0].lower()
-    return verb if verb in KNOWN_VERBS else "(unknown)"
-
-
 def command(activity: Activity) -> Command:
     """A message for the bot as a neutral command."""
     kind = conversation_type(activity)

@@ -102,3 +102,17 @@ def test_unknown_scope_is_refused(session: Session, person: Person) -> None:
     assert person.id is not None
     with pytest.raises(ValidationFailed, match="unknown consent scope"):
         consent.grant(person.id, "dms", policy_version="v1", session=session)
+
+
+def test_revoking_closes_every_open_grant(session: Session, person: Person) -> None:
+    """Two grants that raced (a double click) both end with one revocation."""
+    assert person.id is not None
+    from bot.store.tables import Consent
+
+    for _ in range(2):
+        session.add(Consent(person_id=person.id, scope="messages", policy_version="v1"))
+    session.flush()
+
+    assert consent.revoke(person.id, "messages", session=session) is True
+
+    assert consent.has_consent(person.id, "messages", session=session) is False

@@ -12,6 +12,7 @@ from bot.platforms.slack.blocks import to_slack
 from bot.platforms.slack.listeners.common import log, send_direct
 from bot.platforms.slack.listeners.views import settings_modal
 from bot.services import commands
+from bot.services.commands import verb_for_log
 from bot.wiring import Services
 
 
@@ -29,8 +30,7 @@ def register(app: AsyncApp, services: Services) -> None:
             text=payload["text"],
             blocks=payload["blocks"],
         )
-        verb = (command.text.split() or ["help"])[0][:20]
-        log.info("slack command %s by %s", verb, command.user_id)
+        log.info("slack command %s by %s", verb_for_log(command.text), command.user_id)
         if reply.direct is not None:
             await send_direct(client, command.user_id, reply.direct)
         if reply.open_settings and body.get("trigger_id"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -148,7 +149,9 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_comment(ack: AsyncAck, body: dict[str, Any]) -> None:
         state = body.get("view", {}).get("state", {}).get("values", {})
         text = str(state.get("comment", {}).get("text", {}).get("value") or "")
-        result = checkins.handle_comment(text, distress=services.distress, library=services.library)
+        result = await asyncio.to_thread(
+            checkins.handle_comment, text, distress=services.distress, library=services.library
+        )
         del text  # read in memory, never kept
         if result.support is None:
             await ack()
@@ -183,8 +186,8 @@ def register(app: AsyncApp, services: Services) -> None:
             person = find_person("slack", user_id, session=session)
             if person is None or not {"hr", "admin"} & person.role_set:
                 return "Only HR can change schedules."
-            team = session.get(Team, int(scope)) if scope != "org" else None
             try:
+                team = schedules.team_in_scope(scope, person.workspace_id, session=session)
                 schedules.update(
                     person.workspace_id, team, changes, by_person_id=person.id, session=session
                 )

@@ -37,6 +37,8 @@ class FakeSlack:
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _windows: dict[str, list[float]] = field(default_factory=dict)
     base_url: str = ""
+    failing_methods: set[str] = field(default_factory=set)
+    """Methods that answer ``internal_error``."""
     post_delay: float = 0.0
     """Seconds chat.postMessage takes to answer (to make a fan-out last a while)."""
 
@@ -70,6 +72,9 @@ class FakeSlack:
                     headers={"Retry-After": str(self.retry_after)},
                 )
             self._windows[method] = [*window, now]
+        if method in self.failing_methods:
+            self.calls.append(Call(f"{method}#error", params))
+            return web.json_response({"ok": False, "error": "internal_error"})
         if method == "chat.postMessage" and self.post_delay:
             await asyncio.sleep(self.post_delay)
         self.calls.append(Call(method, params))

@@ -11,7 +11,7 @@ from microsoft_agents.activity import Activity
 from bot.platforms.base import IncomingMessage
 from bot.platforms.teams import translate
 from bot.platforms.teams.references import RecentlySaved
-from bot.services.commands import Command
+from bot.services.commands import Command, verb_for_log
 
 BOT = "28:bot-app-id"
 CHANNEL = "19:8f7e6d5c4b3a4f2e9d8c7b6a5f4e3d2c@thread.tacv2"
@@ -197,7 +197,7 @@ def test_personal_references_keep_the_person_to_write_to() -> None:
     [("optin messages", "optin"), ("LISTEN on", "listen"), ("I feel awful today", "(unknown)")],
 )
 def test_only_known_verbs_reach_the_log(text: str, logged: str) -> None:
-    assert translate.verb_for_log(text) == logged
+    assert verb_for_log(text) == logged
 
 
 def test_install_and_uninstall_are_recognised() -> None:
