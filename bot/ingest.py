@@ -2,17 +2,23 @@
 
 A platform adapter acknowledges a message event at once and hands the neutral message to
 :class:`IngestQueue`. One background task takes whatever has arrived (up to
-:data:`MAX_BATCH`), and ingests it in a worker thread with one database transaction and
-one batched pass through the spaCy pipeline. Batching keeps the event loop free to
-acknowledge the next requests quickly, and costs far less than one transaction per
-message. On shutdown the queue is drained before the process exits.
+:data:`MAX_BATCH`), and ingests it with one database transaction and one batched pass
+through the spaCy pipeline, far cheaper than one transaction per message. On shutdown
+the queue is drained before the process exits.
+
+In the server the batches run in a separate worker *process* (:func:`worker_pool`):
+scoring and database writes are CPU-bound Python, and in a thread they would compete with
+the event loop for the interpreter lock and delay the acknowledgements Slack times. Tests
+and the CLI use a thread, which needs no second process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections import Counter
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import timedelta
 
 from bot import metrics
@@ -36,6 +42,7 @@ class IngestQueue:
         key: bytes,
         event_memory: timedelta = listening.EVENT_MEMORY,
     ) -> None:
+        self._pool: Executor | None = None
         self._store = store
         self._event_memory = event_memory
         self._analyzer = analyzer
@@ -43,6 +50,10 @@ class IngestQueue:
         self._queue: asyncio.Queue[IncomingMessage] | None = None
         self._task: asyncio.Task[None] | None = None
         self.totals: Counter[listening.Outcome] = Counter()
+
+    def use_process(self, pool: Executor) -> None:
+        """Ingest batches in ``pool`` (see :func:`worker_pool`) instead of a thread."""
+        self._pool = pool
 
     def submit(self, message: IncomingMessage) -> None:
         """Queue a message for ingestion; returns at once."""
@@ -63,14 +74,14 @@ class IngestQueue:
             while len(batch) < MAX_BATCH and not queue.empty():
                 batch.append(queue.get_nowait())
             try:
-                outcomes = await asyncio.to_thread(self._ingest, batch)
+                outcomes = await self._dispatch(batch)
             except Exception:
                 # One bad message must not cost the others: retry them one at a time.
                 log.exception("ingesting a batch of %d failed; retrying one by one", len(batch))
                 outcomes = Counter()
                 for message in batch:
                     try:
-                        outcomes.update(await asyncio.to_thread(self._ingest, [message]))
+                        outcomes.update(await self._dispatch([message]))
                     except Exception:
                         log.exception("ingesting event %s failed", message.event_id)
             try:
@@ -90,6 +101,15 @@ class IngestQueue:
                 for _ in batch:
                     queue.task_done()
 
+    async def _dispatch(self, batch: list[IncomingMessage]) -> Counter[listening.Outcome]:
+        if self._pool is None:
+            return await asyncio.to_thread(self._ingest, batch)
+        loop = asyncio.get_running_loop()
+        result: Counter[listening.Outcome] = await loop.run_in_executor(
+            self._pool, _ingest_in_worker, batch
+        )
+        return result
+
     def _ingest(self, batch: list[IncomingMessage]) -> Counter[listening.Outcome]:
         with self._store.session() as session:
             return listening.ingest(batch, analyzer=self._analyzer, key=self._key, session=session)
@@ -104,3 +124,50 @@ class IngestQueue:
         if self._task is not None:
             self._task.cancel()
             self._task = None
+
+
+# ------------------------------------------------------------ the worker process
+
+_WORKER: dict[str, object] = {}
+
+
+def _start_worker(database_url: str, key: bytes, event_memory_days: int) -> None:
+    """Runs once in the worker process: open the database, build the pipeline."""
+    from bot.store.db import make_engine
+    from nudges.signals import analyze_many
+
+    logging.basicConfig(level=logging.WARNING)
+    _WORKER.update(
+        store=Store(make_engine(database_url)),
+        key=key,
+        memory=timedelta(days=event_memory_days),
+        analyzer=analyze_many,
+    )
+    analyze_many(["warming up"])
+
+
+def _ingest_in_worker(batch: list[IncomingMessage]) -> Counter[listening.Outcome]:
+    store = _WORKER["store"]
+    assert isinstance(store, Store)
+    key = _WORKER["key"]
+    assert isinstance(key, bytes)
+    memory = _WORKER["memory"]
+    assert isinstance(memory, timedelta)
+    with store.session() as session:
+        return listening.ingest(
+            batch,
+            analyzer=_WORKER["analyzer"],  # type: ignore[arg-type]
+            key=key,
+            session=session,
+            event_memory=memory,
+        )
+
+
+def worker_pool(database_url: str, key: bytes, event_memory_days: int) -> Executor:
+    """A one-process pool that ingests batches (started fresh, not forked)."""
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(database_url, key, event_memory_days),
+    )

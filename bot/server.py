@@ -9,6 +9,7 @@ import time
 from aiohttp import web
 
 from bot.config import Settings
+from bot.ingest import worker_pool
 from bot.platforms.base import Messenger
 from bot.platforms.routing import RoutingMessenger
 from bot.platforms.slack.messenger import SlackMessenger, make_client
@@ -48,6 +49,27 @@ def build_application(services: Services) -> web.Application:
     return app
 
 
+def ingest_in_a_worker_process(app: web.Application, services: Services) -> None:
+    """Score and record messages in a second process, off the event loop's interpreter."""
+    settings = services.settings
+    pool = worker_pool(settings.resolved_database_url, services.key, settings.event_retention_days)
+    services.ingest.use_process(pool)
+
+    async def start(_app: web.Application) -> None:
+        # Start the worker (and its pipeline) now rather than on the first message.
+        await asyncio.get_running_loop().run_in_executor(pool, _noop)
+
+    async def stop(_app: web.Application) -> None:
+        await asyncio.to_thread(pool.shutdown, True)
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+
+
+def _noop() -> None:
+    return None
+
+
 def run_server(
     settings: Settings, *, socket_mode: bool = False, with_scheduler: bool = True
 ) -> None:
@@ -58,6 +80,7 @@ def run_server(
     """
     services = build_services(settings)
     app = build_application(services)
+    ingest_in_a_worker_process(app, services)
     if with_scheduler:
         attach_scheduler(app, services)
     if socket_mode:

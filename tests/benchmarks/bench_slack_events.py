@@ -34,6 +34,8 @@ from tests.bot.platforms.slack.fake_slack import running_fake_slack
 from tests.bot.platforms.slack.harness import SIGNING_SECRET, sign
 
 PEOPLE = 60
+SERVE_ARGS: list[str] = []
+BENCH_DIR: str | None = None
 TEXTS = [
     "shipping the new onboarding flow today, great work everyone :tada:",
     "swamped with tickets again, not sure we'll make the deadline",
@@ -117,7 +119,7 @@ def _summary(name: str, latencies: list[float], elapsed: float, sent: int) -> st
 
 
 async def run(rate: int, seconds: float) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="bench-slack-"))
+    folder = Path(tempfile.mkdtemp(prefix="bench-slack-", dir=BENCH_DIR))
     url = f"sqlite:///{folder / 'bench.db'}"
     _seed(url)
     port = _free_port()
@@ -133,7 +135,7 @@ async def run(rate: int, seconds: float) -> None:
             "LOG_LEVEL": "WARNING",
             "XDG_DATA_HOME": str(folder),
         }
-        server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env)
+        server = subprocess.Popen([sys.executable, "-m", "bot", "serve", *SERVE_ARGS], env=env)
         base = f"http://127.0.0.1:{port}"
         try:
             async with aiohttp.ClientSession() as http:
@@ -203,7 +205,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--no-scheduler", action="store_true",
+                        help="run serve without the in-process scheduler")
+    parser.add_argument("--dir", default=None, help="folder for the database (e.g. /dev/shm)")
     arguments = parser.parse_args()
+    if arguments.no_scheduler:
+        SERVE_ARGS.append("--no-scheduler")
+    global BENCH_DIR
+    BENCH_DIR = arguments.dir
     asyncio.run(run(arguments.rate, arguments.seconds))
 
 
