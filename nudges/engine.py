@@ -129,7 +129,6 @@ class GatedWeek:
         return self.chat_shown or self.checkin_shown
 
 
-
 def gate(raw: RawWeek, min_group: int) -> GatedWeek:
     """Keep only figures drawn from at least the minimum group.
 
@@ -169,8 +168,7 @@ def gate(raw: RawWeek, min_group: int) -> GatedWeek:
         dimension_means=dimension_means,
         participation=(
             raw.checkin_respondents / raw.members
-            if checkin
-            and participation_may_show(raw.checkin_respondents, raw.members, min_group)
+            if checkin and participation_may_show(raw.checkin_respondents, raw.members, min_group)
             else None
         ),
     )
@@ -329,9 +327,7 @@ def _checkin_findings(current: GatedWeek, history: Sequence[GatedWeek]) -> list[
         if Dimension(dimension) in DIMENSION_THEMES
     )
     if current.checkin_mean <= 3.0 or low_dimensions:
-        lines = [
-            f"Check-in answers averaged {current.checkin_mean:.1f} out of 5 this week."
-        ]
+        lines = [f"Check-in answers averaged {current.checkin_mean:.1f} out of 5 this week."]
         if low_dimensions:
             value, dimension = low_dimensions[0]
             lines.append(

@@ -205,8 +205,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--no-scheduler", action="store_true",
-                        help="run serve without the in-process scheduler")
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="run serve without the in-process scheduler"
+    )
     parser.add_argument("--dir", default=None, help="folder for the database (e.g. /dev/shm)")
     arguments = parser.parse_args()
     if arguments.no_scheduler:
