@@ -15,14 +15,16 @@ Everything here is a pure function of its inputs. The flow:
 
 from __future__ import annotations
 
-import random
+import hashlib
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from nudges.library import Course, Dimension, Lesson, Library, Prompt, Situation, Theme
-from nudges.privacy import may_show, participation_may_show
+from nudges.privacy import effective_group_size, participation_may_show
 from nudges.weeks import weeks_between
 
 BASELINE_WEEKS = 4
@@ -135,17 +137,19 @@ def gate(raw: RawWeek, min_group: int) -> GatedWeek:
     Chat figures (text-derived) need ``max(min_group, 5)`` contributors; check-in figures
     need ``min_group`` respondents, overall and per dimension.
     """
-    chat = raw.messages > 0 and may_show(raw.contributors, min_group, text_derived=True)
-    checkin = raw.checkin_respondents > 0 and may_show(
-        raw.checkin_respondents, min_group, text_derived=False
-    )
-    dimension_means = {
-        dimension: tally.total / tally.answers
-        for dimension, tally in raw.checkin.items()
+    text_floor = effective_group_size(min_group, text_derived=True)
+    plain_floor = effective_group_size(min_group, text_derived=False)
+    chat = raw.messages > 0 and raw.contributors >= text_floor
+    checkin = raw.checkin_respondents > 0 and raw.checkin_respondents >= plain_floor
+    dimension_means = (
+        {
+            dimension: tally.total / tally.answers
+            for dimension, tally in raw.checkin.items()
+            if tally.answers > 0 and tally.respondents >= plain_floor
+        }
         if checkin
-        and tally.answers > 0
-        and may_show(tally.respondents, min_group, text_derived=False)
-    }
+        else {}
+    )
     # The overall mean uses only dimensions that passed on their own, so no answer from
     # a dimension too few people answered can move it.
     shown = [raw.checkin[dimension] for dimension in dimension_means]
@@ -553,7 +557,7 @@ def plan_digest(
                 "This week's prompt is general good practice for any team.",
             ]
 
-    rng = random.Random(f"{settings.seed}:{manager.key}:{week}")
+    rng = _generator(f"{settings.seed}:{manager.key}:{week}")
     recent_prompts = {
         past.prompt_id
         for past in manager.history
@@ -605,7 +609,7 @@ def _choose_prompt(
     prompts: Sequence[Prompt],
     findings: Sequence[Finding],
     posteriors: Posteriors,
-    rng: random.Random,
+    rng: np.random.Generator,
 ) -> tuple[Prompt | None, Finding | None]:
     """Thompson sampling among the prompts that fit the strongest finding that has any."""
     # Themes seen anywhere this week steer the choice for the strongest situation too:
@@ -626,20 +630,25 @@ def _choose_prompt(
     return None, None
 
 
+def _generator(seed: str) -> np.random.Generator:
+    """A random generator determined by ``seed`` (same seed, same choices)."""
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8]))
+
+
 def _thompson(
     candidates: Sequence[Prompt],
     situation: Situation,
     posteriors: Posteriors,
-    rng: random.Random,
+    rng: np.random.Generator,
 ) -> Prompt:
-    best: tuple[float, str] | None = None
-    chosen = candidates[0]
-    for prompt in sorted(candidates, key=lambda item: item.id):
-        successes, failures = posteriors.get((prompt.id, situation.value), (0, 0))
-        draw = rng.betavariate(1 + successes, 1 + failures)
-        if best is None or (draw, prompt.id) > best:
-            best, chosen = (draw, prompt.id), prompt
-    return chosen
+    """One draw from each candidate's Beta posterior (all at once); the highest wins."""
+    ordered = sorted(candidates, key=lambda item: item.id)
+    key = situation.value
+    counts = np.array(
+        [posteriors.get((prompt.id, key), (0, 0)) for prompt in ordered], dtype=np.float64
+    ).reshape(-1, 2)
+    draws = rng.beta(1.0 + counts[:, 0], 1.0 + counts[:, 1])
+    return ordered[int(np.argmax(draws))]
 
 
 def _next_lesson(

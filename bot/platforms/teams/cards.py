@@ -95,7 +95,9 @@ _STEPS = (
 
 def _markdown(text: str) -> str:
     """Neutral ``*bold*`` -> Adaptive Card ``**bold**``; one line break -> two."""
-    return _BOLD.sub(r"**\1**", text).replace("\n", "\n\n")
+    if "*" in text:
+        text = _BOLD.sub(r"**\1**", text)
+    return text.replace("\n", "\n\n")
 
 
 def _text_blocks(text: str, caps: _Caps, **style: Any) -> list[Element]:
