@@ -166,7 +166,7 @@ def checkin_message(
 def my_answers(person: Person, round_id: int, *, key: bytes, session: Session) -> dict[str, int]:
     """The person's own answers in a round (read through their pseudonym)."""
     assert person.id is not None
-    respondent = pseudonyms.respondent(key, person.id)
+    respondent = pseudonyms.respondent(key, round_id, person.id)
     rows = session.exec(
         select(CheckinResponse.question_key, CheckinResponse.value).where(
             CheckinResponse.round_id == round_id, CheckinResponse.respondent == respondent
@@ -185,7 +185,8 @@ def record_answer(
     session: Session,
     now: datetime | None = None,
 ) -> CheckinResponse:
-    """Store (or change) one answer under the person's pseudonym."""
+    """Store (or change) one answer under the person's pseudonym for this round, dated
+    to the day."""
     assert person.id is not None
     if not consent.has_consent(person.id, "checkins", session=session):
         raise ValidationFailed("check-ins are off for you; opt in first")
@@ -202,7 +203,9 @@ def record_answer(
         ).first()
         if member is None:
             raise ValidationFailed("this check-in is for another team")
-    respondent = pseudonyms.respondent(key, person.id)
+    respondent = pseudonyms.respondent(key, round_id, person.id)
+    # Kept to the day: an exact time could be matched with when someone was online.
+    answered_on = (now or utcnow()).replace(hour=0, minute=0, second=0, microsecond=0)
     response = session.exec(
         select(CheckinResponse).where(
             CheckinResponse.round_id == round_id,
@@ -217,11 +220,11 @@ def record_answer(
             question_key=question_key,
             respondent=respondent,
             value=value,
-            answered_at=now or utcnow(),
+            answered_at=answered_on,
         )
     else:
         response.value = value
-        response.answered_at = now or utcnow()
+        response.answered_at = answered_on
     session.add(response)
     session.flush()
     metrics.CHECKINS_ANSWERED.inc()

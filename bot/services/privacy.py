@@ -43,12 +43,12 @@ def _iso(value: datetime | None) -> str | None:
 def export_person(person: Person, *, key: bytes, session: Session) -> dict[str, Any]:
     """Everything stored about ``person``, as plain JSON-ready data."""
     assert person.id is not None
-    respondent = pseudonyms.respondent(key, person.id)
+    respondents = _respondents(person, key=key, session=session)
     open_markers = _open_markers(person.id, key=key, session=session)
     responses = session.exec(
         select(CheckinResponse, CheckinRound.period)
         .join(CheckinRound, col(CheckinRound.id) == col(CheckinResponse.round_id))
-        .where(CheckinResponse.respondent == respondent)
+        .where(col(CheckinResponse.respondent).in_(respondents))
         .order_by(col(CheckinResponse.answered_at))
     ).all()
     digests = session.exec(
@@ -167,13 +167,13 @@ def erase_person(person: Person, *, key: bytes, session: Session) -> ErasureRepo
     """Remove every row about ``person`` and every reference to them."""
     person_id = person.id
     assert person_id is not None
-    respondent = pseudonyms.respondent(key, person_id)
+    respondents = _respondents(person, key=key, session=session)
     answers = len(
         session.exec(
-            select(CheckinResponse.id).where(CheckinResponse.respondent == respondent)
+            select(CheckinResponse.id).where(col(CheckinResponse.respondent).in_(respondents))
         ).all()
     )
-    session.execute(delete(CheckinResponse).where(col(CheckinResponse.respondent) == respondent))
+    session.execute(delete(CheckinResponse).where(col(CheckinResponse.respondent).in_(respondents)))
     markers = _open_markers(person_id, key=key, session=session)
     for marker in markers:
         bucket = session.get(SignalBucket, marker.bucket_id)
@@ -212,6 +212,15 @@ def erase_person(person: Person, *, key: bytes, session: Session) -> ErasureRepo
     session.delete(person)
     session.flush()
     return ErasureReport(checkin_answers=answers, open_week_markers=len(markers))
+
+
+def _respondents(person: Person, *, key: bytes, session: Session) -> list[str]:
+    """Every pseudonym the person's answers could be stored under (one per round)."""
+    assert person.id is not None
+    rounds = session.exec(
+        select(CheckinRound.id).where(CheckinRound.workspace_id == person.workspace_id)
+    ).all()
+    return [pseudonyms.respondent(key, round_id, person.id) for round_id in rounds if round_id]
 
 
 def _open_markers(person_id: int, *, key: bytes, session: Session) -> list[BucketContributor]:

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from bot.errors import ValidationFailed
 from bot.services import admin, checkins, consent, pseudonyms
 from bot.store.repos import ensure_workspace, person_by_email
-from bot.store.tables import CheckinResponse, Person, Team, Workspace, metadata
+from bot.store.tables import CheckinResponse, CheckinRound, Person, Team, Workspace, metadata
 from nudges.library import library
 from tests.conftest import SECRET
 
@@ -51,7 +51,11 @@ def test_answer_is_stored_under_a_pseudonym_and_can_be_changed(
     checkins.record_answer(ann, round_id, keys[0], 4, key=SECRET, session=session)
 
     (stored,) = session.exec(select(CheckinResponse)).all()
-    assert (stored.respondent, stored.value) == (pseudonyms.respondent(SECRET, ann.id or 0), 4)
+    assert (stored.respondent, stored.value) == (
+        pseudonyms.respondent(SECRET, round_id, ann.id or 0),
+        4,
+    )
+    assert stored.answered_at.hour == stored.answered_at.minute == 0
     for table in metadata.sorted_tables:
         if table.name == "checkinresponse":
             assert "person_id" not in table.columns
@@ -119,3 +123,22 @@ def test_distress_offers_support_to_the_author_only() -> None:
     assert ordinary.support is None
     message = checkins.support_message(LIB.support())
     assert "findahelpline.com" in message.plain_text()
+
+
+def test_answers_in_different_rounds_cannot_be_linked(
+    session: Session, workspace: Workspace
+) -> None:
+    ann, first_round = _setup(session, workspace)
+    second = checkins.open_round(
+        workspace.id or 0, _team_id(session), "2026-W48", library=LIB, session=session
+    )
+    for round_id, keys in (
+        (first_round, session.get(CheckinRound, first_round)),
+        (second.id or 0, second),
+    ):
+        assert keys is not None
+        checkins.record_answer(ann, round_id, keys.question_keys[0], 3, key=SECRET, session=session)
+
+    respondents = {row.respondent for row in session.exec(select(CheckinResponse))}
+
+    assert len(respondents) == 2

@@ -72,7 +72,7 @@ def _populate(session: Session, workspace: Workspace) -> tuple[Person, Person]:
                 round_id=checkin_round.id,
                 team_id=team.id,
                 question_key="mood-week-overall",
-                respondent=pseudonyms.respondent(SECRET, who.id),
+                respondent=pseudonyms.respondent(SECRET, checkin_round.id, who.id),
                 value=value,
             )
         )
@@ -147,7 +147,7 @@ def test_after_erase_nothing_about_the_person_remains(
     ann, mia = _populate(session, workspace)
     ann_id, mia_id = ann.id, mia.id
     assert ann_id is not None and mia_id is not None
-    ann_respondent = pseudonyms.respondent(SECRET, ann_id)
+    ann_respondent = pseudonyms.respondent(SECRET, 1, ann_id)
 
     privacy.erase_person(ann, key=SECRET, session=session)
     privacy.erase_person(mia, key=SECRET, session=session)
