@@ -9,6 +9,7 @@ is refused with a clear error rather than failing later on a missing column.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,12 +31,20 @@ from bot.errors import StorageError
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIN_SQLITE = (3, 35)
+"""INSERT/UPDATE/DELETE ... RETURNING, which exactly-once delivery relies on."""
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the pragmas and pool settings each backend needs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StorageError(
+                f"SQLite {sqlite3.sqlite_version} is too old: the bot needs "
+                f"{'.'.join(map(str, MIN_SQLITE))} or newer (for RETURNING); use a newer "
+                "Python or PostgreSQL"
+            )
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
