@@ -163,3 +163,23 @@ def test_leave_is_recorded_and_cleared(env: dict[str, str], org_file: Path) -> N
     assert json.loads(exported.stdout)["person"]["email"] == "mia@acme.test"
     assert "back" in back.stdout
     assert bad.exit_code == 2
+
+
+def test_schedule_show_gives_each_teams_next_times_locally_and_in_utc(
+    env: dict[str, str], org_file: Path
+) -> None:
+    runner.invoke(app, ["org", "import", str(org_file)], env=env)
+    changed = runner.invoke(
+        app, ["schedule", "set", "--team", "Platform", "--digest-time", "10:30"], env=env
+    )
+    refused = runner.invoke(app, ["schedule", "set", "--digest-time", "25:00"], env=env)
+
+    shown = runner.invoke(app, ["schedule", "show"], env={**env, "COLUMNS": "200"})
+
+    assert changed.exit_code == 0, changed.output
+    assert refused.exit_code == 2
+    assert "digest_time: use a 24-hour time" in refused.output
+    assert shown.exit_code == 0, shown.output
+    platform = next(line for line in shown.stdout.splitlines() if "Platform" in line)
+    assert "Mon" in platform and "10:30 Europe/Berlin" in platform
+    assert "Europe/Berlin" in shown.stdout and "America/New_York" in shown.stdout
