@@ -38,7 +38,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from nudges.signals.resources import Idiom, Resources
-from nudges.signals.tokenizer import CAPITALS_KEY
+from nudges.signals.tokenizer import CAPITALS_KEY, lower_words
 
 NEGATION_SCALAR = -0.74
 """A negated word keeps 74% of its strength with the opposite sign (paper, sec. 3.2)."""
@@ -131,10 +131,10 @@ class SentimentScorer:
         self.tuning = tuning or Tuning()
         add = vocab.strings.add
         kinds = resources.modifiers
-        table: dict[int, list[float | int | None]] = {}
+        table: dict[str, list[float | int | None]] = {}
 
         def row(term: str) -> list[float | int | None]:
-            return table.setdefault(add(term), [None, 0.0, 0.0, 0])
+            return table.setdefault(term, [None, 0.0, 0.0, 0])
 
         # A word rated 0 has no sentiment and must not stop the rules' windows.
         for word, value in resources.words.items():
@@ -172,7 +172,7 @@ class SentimentScorer:
         for flag, terms in words_with_flags.items():
             for term in terms:
                 row(term)[3] = int(row(term)[3] or 0) | flag
-        self._table: dict[int, _Entry] = {
+        self._table: dict[str, _Entry] = {
             key: (
                 None if entry[0] is None else float(entry[0]),
                 float(entry[1] or 0.0),
@@ -181,23 +181,21 @@ class SentimentScorer:
             )
             for key, entry in table.items()
         }
-        self._cache: dict[int, _Entry | None] = dict(self._table)
+        self._cache: dict[str, _Entry | None] = dict(self._table)
 
-        def keys_of(kind: str) -> frozenset[int]:
-            return frozenset(add(term) for term in kinds.get(kind, {}))
+        def keys_of(kind: str) -> frozenset[str]:
+            return frozenset(kinds.get(kind, {}))
 
-        self._acks = {add(term): weight for term, weight in kinds.get("ack", {}).items()}
-        self._amplifiers = {
-            add(term): weight for term, weight in kinds.get("amplifier", {}).items()
-        }
+        self._acks = dict(kinds.get("ack", {}))
+        self._amplifiers = dict(kinds.get("amplifier", {}))
         self._persons = keys_of("person")
         self._tech = keys_of("tech_noun")
         self._illness = keys_of("illness_cue")
         self._slang = keys_of("slang_cue")
         self._words_by_text = {word: value for word, value in resources.words.items() if value}
-        self._exclamation = add("!")
-        self._question = add("?")
-        self._conditionals = frozenset(add(word) for word in ("if", "unless", "whether"))
+        self._exclamation = "!"
+        self._question = "?"
+        self._conditionals = frozenset(("if", "unless", "whether"))
 
         self._idioms: dict[int, Idiom] = {}
         self._idiom_matcher = PhraseMatcher(vocab, attr="LOWER")
@@ -212,7 +210,7 @@ class SentimentScorer:
         # The token Matcher is far slower than the PhraseMatcher: run it only on messages
         # holding a word one of its patterns starts with.
         self._pattern_triggers = frozenset(
-            add(word)
+            word
             for idiom in resources.idioms
             if idiom.pattern
             for word in _first_words(idiom.pattern[0])
@@ -227,12 +225,12 @@ class SentimentScorer:
         # First words of the markers and events: without one of them (or a negative word)
         # a message cannot be sarcastic, and the matcher need not run.
         self._sarcasm_cues = frozenset(
-            add(rule.phrase.split(" ")[0])
+            rule.phrase.split(" ")[0].lower()
             for rule in resources.sarcasm
             if rule.label in ("marker", "event", "repeat")
         )
         self._clause_marks = frozenset(
-            add(term) for kind in ("contrast", "concession") for term in kinds.get(kind, {})
+            term for kind in ("contrast", "concession") for term in kinds.get(kind, {})
         )
         self._amplifier_keys = frozenset(self._amplifiers)
         self._marker, self._frame, self._opener, self._event, self._repeat, self._resolution = (
@@ -241,11 +239,10 @@ class SentimentScorer:
 
     # -- reading the tokens ------------------------------------------------------------
 
-    def _entry(self, lower: int, doc: Doc, position: int) -> _Entry | None:
-        """The table entry of an unknown token: a contracted negation ("shouldn't've"), a
-        stretched word ("gooood") or nothing."""
+    def _entry(self, text: str) -> _Entry | None:
+        """The table entry of an unknown lower-case token: a contracted negation
+        ("shouldn't've"), a stretched word ("gooood") or nothing."""
         entry: _Entry | None = None
-        text = doc[position].lower_
         if text.endswith("n't"):
             entry = (None, 0.0, NEGATION_SCALAR, 0)
         elif len(text) > 3 and text.isalpha() and _STRETCH.search(text):
@@ -257,18 +254,18 @@ class SentimentScorer:
                     break
         if len(self._cache) > len(self._table) + _CACHE_LIMIT:
             self._cache = dict(self._table)
-        self._cache[lower] = entry
+        self._cache[text] = entry
         return entry
 
-    def _read(self, doc: Doc) -> tuple[list[int], dict[int, _Entry], list[tuple[int, int, Idiom]]]:
-        """Token ids, the entries of the tokens that matter, and the rule idioms."""
-        lowers: list[int] = [token.lower for token in doc]  # cheaper than to_array here
+    def _read(self, doc: Doc) -> tuple[list[str], dict[int, _Entry], list[tuple[int, int, Idiom]]]:
+        """Lower-case tokens, the entries of the tokens that matter, and the rule idioms."""
+        lowers = lower_words(doc)
         cache = self._cache
         found: dict[int, _Entry] = {}
         for position, lower in enumerate(lowers):
             entry = cache.get(lower, _MISSING)
             if entry is _MISSING:
-                entry = self._entry(lower, doc, position)
+                entry = self._entry(lower)
             if entry is not None:
                 found[position] = entry  # type: ignore[assignment]
         rules: list[tuple[int, int, Idiom]] = []
@@ -287,7 +284,7 @@ class SentimentScorer:
                 found[start] = (None, 0.0, idiom.value, 0)
         return lowers, found, rules
 
-    def _idiom_spans(self, doc: Doc, lowers: Sequence[int]) -> list[tuple[int, int, Idiom]]:
+    def _idiom_spans(self, doc: Doc, lowers: Sequence[str]) -> list[tuple[int, int, Idiom]]:
         matches = self._idiom_matcher(doc)
         if not self._pattern_triggers.isdisjoint(lowers):
             matches.extend(self._pattern_matcher(doc))
@@ -323,7 +320,7 @@ class SentimentScorer:
 
     def _resolve_rules(
         self,
-        lowers: Sequence[int],
+        lowers: Sequence[str],
         found: dict[int, _Entry],
         rules: Sequence[tuple[int, int, Idiom]],
     ) -> None:
@@ -369,7 +366,7 @@ class SentimentScorer:
         )
 
     def _may_be_sarcastic(
-        self, lowers: Sequence[int], found: Mapping[int, _Entry], valued: Sequence[int]
+        self, lowers: Sequence[str], found: Mapping[int, _Entry], valued: Sequence[int]
     ) -> bool:
         """Cheap test before the matcher: praise plus something that could turn it."""
         values = [found[position][0] or 0.0 for position in valued]
@@ -377,7 +374,7 @@ class SentimentScorer:
             return False
         return any(value < 0 for value in values) or not self._sarcasm_cues.isdisjoint(lowers)
 
-    def _is_sarcastic(self, doc: Doc, lowers: Sequence[int], found: dict[int, _Entry]) -> bool:
+    def _is_sarcastic(self, doc: Doc, lowers: Sequence[str], found: dict[int, _Entry]) -> bool:
         """Praise said of a bad situation ("great, prod is down again"), or irony marked.
 
         The praise is a frame ("love that ...", "thrilled to be ...") or an evaluation
@@ -480,7 +477,7 @@ class SentimentScorer:
         """The unsquashed sum of valences (VADER's -4..+4 word scale), before the band."""
         return self._score(doc)[0]
 
-    def _score(self, doc: Doc) -> tuple[float, list[int]]:
+    def _score(self, doc: Doc) -> tuple[float, list[str]]:
         lowers, found, rules = self._read(doc)
         if rules:
             self._resolve_rules(lowers, found, rules)
@@ -610,7 +607,7 @@ class SentimentScorer:
 
     def _weigh_moods(
         self,
-        lowers: Sequence[int],
+        lowers: Sequence[str],
         found: Mapping[int, _Entry],
         sentiments: list[float],
         positions: list[int],

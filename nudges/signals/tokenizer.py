@@ -37,10 +37,23 @@ _PIECES = re.compile(
 )
 _PIECES_WITH_SPACE = re.compile(f"({_PIECES.pattern})( ?)")
 _TRAILING = ",.!?;:"
+_COMMON_MARKS = ",.'?!-@#"
 _CAPITALS = re.compile(r"[A-Z][A-Z]")
 CAPITALS_KEY = "nudges.signals.capitals"
 """``doc.user_data`` key: whether the text has two capitals in a row (else no word is in
 ALL CAPS, and the sentiment component can skip VADER's capitals rule)."""
+LOWERS_KEY = "nudges.signals.lowers"
+"""``doc.user_data`` key: the lower-case form of every token, as strings. The components
+read these instead of iterating the Doc: a ``Token`` object per word costs more than the
+rules that read it."""
+
+
+def lower_words(doc: Doc) -> list[str]:
+    """``[token.lower_ for token in doc]``, as the tokenizer recorded it when it can."""
+    lowers = doc.user_data.get(LOWERS_KEY)
+    if isinstance(lowers, list) and len(lowers) == len(doc):
+        return lowers
+    return [token.lower_ for token in doc]
 
 
 class ChatTokenizer:
@@ -50,6 +63,7 @@ class ChatTokenizer:
         self.vocab = vocab
         self.cleaner = cleaner
         self.emoticons = emoticons
+        self._maybe_whole = _maybe_whole(emoticons)
 
     def __call__(self, text: str) -> Doc:
         """Tokenize the readable text of one Slack or Teams message."""
@@ -61,7 +75,16 @@ class ChatTokenizer:
         doc.user_data[CAPITALS_KEY] = _CAPITALS.search(text) is not None
         return doc
 
+    def _doc(self, words: list[str], spaces: list[bool]) -> Doc:
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data[LOWERS_KEY] = [word.lower() for word in words]
+        return doc
+
     def _split(self, text: str) -> Doc:
+        if self._maybe_whole.search(text) is None:
+            # No chunk to keep whole: one pass of the expression over the whole text.
+            pairs = _PIECES_WITH_SPACE.findall(text)
+            return self._doc([word for word, _ in pairs], [bool(space) for _, space in pairs])
         chunks = text.split(" ")
         emoticons = self.emoticons
         if (
@@ -71,11 +94,7 @@ class ChatTokenizer:
         ):
             # No chunk to keep whole: one pass of the expression over the whole text.
             pairs = _PIECES_WITH_SPACE.findall(text)
-            return Doc(
-                self.vocab,
-                words=[word for word, _ in pairs],
-                spaces=[bool(space) for _, space in pairs],
-            )
+            return self._doc([word for word, _ in pairs], [bool(space) for _, space in pairs])
         return self._split_chunks(chunks)
 
     def _split_chunks(self, chunks: list[str]) -> Doc:
@@ -98,7 +117,23 @@ class ChatTokenizer:
                 spaces[-1] = True
         if spaces:
             spaces[-1] = False
-        return Doc(self.vocab, words=words, spaces=spaces)
+        return self._doc(words, spaces)
+
+
+def _maybe_whole(emoticons: frozenset[str]) -> re.Pattern[str]:
+    """A quick test that finds every text holding a chunk to keep whole (and a few more).
+
+    An emoticon the expression would split ("D:", ":-/") holds a mark that plain prose
+    rarely uses (":", ";", "(", "=", ...), or is one of a few made of letters, dots and
+    dashes only ("o.O", "v.v"); a shortcode holds ":". Texts without any of these, most of
+    them, skip the chunk-by-chunk checks.
+    """
+    special = [emoticon for emoticon in emoticons if _PIECES.findall(emoticon) != [emoticon]]
+    common = set(_COMMON_MARKS)
+    rare = sorted({c for e in special for c in e if not c.isalnum() and c not in common} | {":"})
+    plain = sorted({e for e in special if not any(c in rare for c in e)}, key=len, reverse=True)
+    parts = ["[" + re.escape("".join(rare)) + "]", *(re.escape(e) for e in plain)]
+    return re.compile("|".join(parts))
 
 
 def create_chat_tokenizer() -> Callable[[Language], ChatTokenizer]:
