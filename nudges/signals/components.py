@@ -21,9 +21,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nudges.signals.distress import DistressDetector
+from nudges.signals.model import load_theme_model, theme_features
 from nudges.signals.resources import load
 from nudges.signals.sentiment import SentimentScorer
 from nudges.signals.themes import ThemeTagger
+from nudges.signals.tokenizer import lower_words
 
 for _name, _default in (("valence", 0.0), ("themes", frozenset()), ("distress", False)):
     if not Doc.has_extension(_name):
@@ -69,13 +71,21 @@ class ThemesComponent:
 
     def __init__(self, nlp: Language) -> None:
         self.tagger = ThemeTagger(nlp.vocab, load().themes, nlp.make_doc)
+        self.model = load_theme_model()
+
+    def themes(self, doc: Doc) -> frozenset[str]:
+        """The rules' themes, and those the learned model (model.py) finds said in other
+        words, when a model is shipped."""
+        stored_valence = stored(doc, "valence", 0.0)
+        valence = float(stored_valence) if isinstance(stored_valence, float | int) else 0.0
+        found = self.tagger(doc, valence=valence)
+        if self.model is None:
+            return found
+        return found | self.model.themes(theme_features(lower_words(doc), found, valence))
 
     def __call__(self, doc: Doc) -> Doc:
         """Tag ``doc`` in place (after the sentiment component, which it reads)."""
-        valence = stored(doc, "valence", 0.0)
-        store(
-            doc, "themes", self.tagger(doc, valence=valence if isinstance(valence, float) else 0.0)
-        )
+        store(doc, "themes", self.themes(doc))
         return doc
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:

@@ -71,6 +71,7 @@ def test_the_readme_describes_every_data_file() -> None:
         "sarcasm.jsonl",
         "shortcodes.tsv",
         "themes.jsonl",
+        "themes_model.json",
         "words.tsv",
     ]
     assert [name for name in data_files if f"`{name}`" not in readme] == []

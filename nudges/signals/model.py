@@ -1,0 +1,124 @@
+"""The learned part of the themes: one logistic model per theme, fitted on labelled chat.
+
+The theme rules (``themes.py``, ``lexicons/themes.jsonl``) name the phrases that clearly
+mean a theme. People say the same things in many more ways ("two people short", "still no
+access to the repo", "ate lunch at my desk alone again"), and some cue words mislead in
+context. The model reads a message's words and word pairs, which themes the rules found,
+and whether the message reads as positive or negative, and weighs them with what it learned
+from labelled messages:
+
+    theme reported  <=>  bias[theme] + sum of weights[feature][theme] > 0
+
+``themes_model.json`` in ``lexicons/`` holds the numbers; ``python -m nudges.signals.training``
+fits them (scikit-learn) on the labelled training sets in ``tests/data/workplace_train/``
+and the development set, never on the held-out set. Reading a message costs one dictionary
+look-up per word, per pair and per rule theme.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+START = "<s>"
+"""Stands before the first word, so "<s> finally" (an opening word) is its own pair."""
+NUMBER = "<num>"
+"""Every token that starts with a digit reads as this: "3rd", "10:15" and "2x" are one."""
+
+
+def grams(lowers: Sequence[str]) -> set[str]:
+    """A message's lower-case words and adjacent word pairs."""
+    words = [NUMBER if word[:1].isdigit() else word for word in lowers]
+    pairs = [f"{a} {b}" for a, b in zip([START, *words], words, strict=False)]
+    return {*words, *pairs}
+
+
+THEMES_FILE = "themes_model.json"
+POSITIVE = "<valence+>"
+NEGATIVE = "<valence->"
+
+
+def rule_feature(theme: str) -> str:
+    """The feature that says the theme rules (themes.py) found ``theme``."""
+    return f"<rule:{theme}>"
+
+
+def theme_features(lowers: Sequence[str], rule_themes: Iterable[str], valence: float) -> set[str]:
+    """What the theme model reads: the words and pairs, the rules' themes, the valence sign."""
+    features = grams(lowers)
+    features.update(rule_feature(theme) for theme in rule_themes)
+    if valence >= 0.05:
+        features.add(POSITIVE)
+    elif valence <= -0.05:
+        features.add(NEGATIVE)
+    return features
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeModel:
+    """One logistic model per theme over :func:`theme_features`, fitted on labelled chat.
+
+    A theme is reported when ``bias[theme] + sum of weights[feature][theme] > 0``; each bias
+    already holds the decision threshold training chose for that theme, so precision comes
+    before recall the way the training report says.
+    """
+
+    bias: Mapping[str, float]
+    weights: Mapping[str, Mapping[str, float]]
+    """feature -> theme -> weight (one look-up per feature for all themes)."""
+
+    def themes(self, features: Iterable[str]) -> frozenset[str]:
+        """The themes whose score is above their threshold."""
+        totals = dict(self.bias)
+        weights = self.weights
+        for feature in features:
+            row = weights.get(feature)
+            if row is not None:
+                for theme, weight in row.items():
+                    totals[theme] += weight
+        return frozenset(theme for theme, total in totals.items() if total > 0)
+
+    def to_json(self, *, trained_on: Mapping[str, object]) -> str:
+        """The model file's text: one feature per line, sorted, four decimals."""
+
+        def line(value: object) -> str:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+        rows = [
+            f"{line(feature)}: {line({t: round(w, 4) for t, w in row.items()})}"
+            for feature, row in sorted(self.weights.items())
+        ]
+        return (
+            "{\n"
+            f'"what": {line("nudges.signals theme model; fitted by nudges.signals.training")},\n'
+            f'"trained_on": {line(dict(trained_on))},\n'
+            f'"bias": {line({t: round(b, 4) for t, b in self.bias.items()})},\n'
+            '"weights": {\n' + ",\n".join(rows) + "\n}\n}\n"
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ThemeModel:
+        """Read a model file (raises ``ValueError`` naming what is wrong)."""
+        body = json.loads(text)
+        try:
+            bias = {str(theme): float(value) for theme, value in body["bias"].items()}
+            weights = {
+                str(feature): {str(theme): float(value) for theme, value in row.items()}
+                for feature, row in body["weights"].items()
+            }
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            raise ValueError(f"{THEMES_FILE} is not a theme model: {error!r}") from None
+        unknown = {theme for row in weights.values() for theme in row} - set(bias)
+        if unknown:
+            raise ValueError(f"{THEMES_FILE} weighs themes without a bias: {sorted(unknown)}")
+        return cls(bias=bias, weights=weights)
+
+
+def load_theme_model() -> ThemeModel | None:
+    """The shipped theme model, or None when the file is absent (the rules then decide)."""
+    path = resources.files("nudges.signals").joinpath("lexicons").joinpath(THEMES_FILE)
+    if not path.is_file():
+        return None
+    return ThemeModel.from_json(path.read_text("utf-8"))

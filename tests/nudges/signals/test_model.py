@@ -1,0 +1,148 @@
+"""The learned theme model: its file, its training data, and how the pipeline uses it."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import cast
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.language import Language
+
+from nudges.signals import analyze_many, build_pipeline
+from nudges.signals.components import ThemesComponent
+from nudges.signals.evaluation import load_workplace_set
+from nudges.signals.model import (
+    THEMES_FILE,
+    ThemeModel,
+    grams,
+    load_theme_model,
+    rule_feature,
+    theme_features,
+)
+from nudges.signals.themes import THEMES
+from nudges.signals.tokenizer import LOWERS_KEY, ChatTokenizer, lower_words
+from nudges.signals.training import fingerprint, train, training_files
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+DATA = REPOSITORY / "tests" / "data"
+SHIPPED = REPOSITORY / "nudges" / "signals" / "lexicons" / THEMES_FILE
+
+
+@functools.cache
+def pipeline() -> Language:
+    return build_pipeline()
+
+
+def shipped() -> ThemeModel:
+    model = load_theme_model()
+    assert model is not None, f"{THEMES_FILE} is missing"
+    return model
+
+
+def test_features_are_words_pairs_rule_themes_and_the_valence_sign() -> None:
+    assert grams(["still", "no", "access"]) == {
+        "still",
+        "no",
+        "access",
+        "<s> still",
+        "still no",
+        "no access",
+    }
+    assert grams(["3rd", "time"]) == {"<num>", "time", "<s> <num>", "<num> time"}
+    features = theme_features(["ok"], {"workload"}, -0.4)
+    assert {rule_feature("workload"), "<valence->"} <= features
+
+
+def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
+    model = ThemeModel(bias={"workload": -1.0}, weights={"swamped": {"workload": 2.5}})
+    again = ThemeModel.from_json(model.to_json(trained_on={"examples": 1}))
+    assert again == model
+    assert again.themes({"swamped"}) == {"workload"}
+    assert again.themes({"fine"}) == frozenset()
+
+    with pytest.raises(ValueError, match="not a theme model"):
+        ThemeModel.from_json('{"bias": 3}')
+    with pytest.raises(ValueError, match="without a bias"):
+        ThemeModel.from_json('{"bias": {}, "weights": {"x": {"workload": 1.0}}}')
+
+
+def test_the_shipped_model_knows_every_theme_and_was_fitted_on_the_current_data() -> None:
+    model = shipped()
+    assert set(model.bias) == set(THEMES)
+    trained_on = json.loads(SHIPPED.read_text("utf-8"))["trained_on"]
+    assert trained_on["files"] == fingerprint(training_files(DATA)), (
+        "the training data changed: run python -m nudges.signals.training"
+    )
+
+
+def test_training_never_reads_the_held_out_set() -> None:
+    names = [path.name for path in training_files(DATA)]
+    assert "workplace_chat_holdout.jsonl" not in names
+    assert "workplace_chat.jsonl" in names
+    assert len(names) >= 7
+
+
+def test_refitting_gives_the_shipped_decisions(tmp_path: Path) -> None:
+    """The file is what the training code makes of the training data (no hand edits)."""
+    refitted, report = train(training_files(DATA))
+    assert report.both.precision >= 0.75
+    assert report.both.recall > report.rules.recall
+    model = shipped()
+    rows = [row for path in training_files(DATA) for row in load_workplace_set(path)]
+    nlp = pipeline()
+    component = cast(ThemesComponent, nlp.get_pipe("nudges_themes"))
+    differ = 0
+    for doc in nlp.pipe(row.text for row in rows[:800]):
+        features = theme_features(lower_words(doc), component.tagger(doc), 0.0)
+        differ += model.themes(features) != refitted.themes(features)
+    assert differ <= 8  # weights under the file's cut-off are left out
+
+
+def test_the_pipeline_reports_the_rules_themes_plus_the_models() -> None:
+    rows = load_workplace_set(DATA / "workplace_chat.jsonl")
+    nlp = pipeline()
+    component = cast(ThemesComponent, nlp.get_pipe("nudges_themes"))
+    texts = [row.text for row in rows]
+    added = 0
+    for doc, result in zip(nlp.pipe(texts), analyze_many(texts), strict=True):
+        rules = component.tagger(doc, valence=result.sentiment)
+        assert rules <= result.themes
+        added += len(result.themes - rules)
+    assert added > 0
+
+
+def test_the_model_finds_a_theme_said_without_a_cue_word() -> None:
+    text = "we're two people short on the floor again and the queue keeps growing"
+    nlp = pipeline()
+    component = cast(ThemesComponent, nlp.get_pipe("nudges_themes"))
+    assert "workload" not in component.tagger(nlp.make_doc(text))
+    assert "workload" in analyze_many([text])[0].themes
+
+
+def test_lower_words_falls_back_to_the_tokens() -> None:
+    nlp = pipeline()
+    doc = nlp.make_doc("Crushed IT today")
+    assert lower_words(doc) == ["crushed", "it", "today"]
+    del doc.user_data[LOWERS_KEY]
+    assert lower_words(doc) == ["crushed", "it", "today"]
+
+
+_CHUNKS = st.sampled_from(
+    ["great", "ship", "it", "D:", ":-/", "o.O", "v.v", ":)", "<3", "10:15", "prod,", "(fyi)",
+     ":party_blob:", "xD", "well...", "re-org", "don't", "#win", "@user", "🎉", ":/", "=)"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CHUNKS, min_size=1, max_size=8))
+def test_the_quick_path_splits_like_the_chunk_by_chunk_path(chunks: list[str]) -> None:
+    nlp = pipeline()
+    tokenizer = cast(ChatTokenizer, nlp.tokenizer)
+    text = " ".join(chunks)
+    quick = [token.text for token in tokenizer.split(text)]
+    careful = [token.text for token in tokenizer._split_chunks(text.split(" "))]
+    assert quick == careful
