@@ -28,7 +28,12 @@ from pathlib import Path
 from typing import cast
 
 from nudges.signals.components import SentimentComponent, ThemesComponent
-from nudges.signals.evaluation import Rated, load_workplace_set
+from nudges.signals.evaluation import (
+    PrecisionRecall,
+    Rated,
+    load_workplace_set,
+    set_precision_recall,
+)
 from nudges.signals.model import THEMES_FILE, ThemeModel, theme_features
 from nudges.signals.themes import THEMES
 
@@ -158,31 +163,15 @@ def _threshold(logits: Sequence[float], truth: Sequence[bool]) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Figures:
-    """Precision and recall of all themes together."""
-
-    precision: float
-    recall: float
-
-    @classmethod
-    def of(cls, predicted: Sequence[frozenset[str]], truth: Sequence[frozenset[str]]) -> Figures:
-        """Micro-averaged over every (message, theme) pair."""
-        hits = sum(len(p & t) for p, t in zip(predicted, truth, strict=True))
-        said = sum(len(p) for p in predicted)
-        true = sum(len(t) for t in truth)
-        return cls(hits / said if said else 0.0, hits / true if true else 0.0)
-
-
-@dataclass(frozen=True, slots=True)
 class Report:
     """What training chose and how well the model and the rules did out of fold."""
 
     examples: int
     c: float
     features: int
-    model: Figures
-    rules: Figures
-    both: Figures
+    model: PrecisionRecall
+    rules: PrecisionRecall
+    both: PrecisionRecall
     """The rules' themes plus the model's: what the pipeline reports."""
 
 
@@ -194,8 +183,8 @@ def train(paths: Sequence[Path] | None = None) -> tuple[ThemeModel, Report]:
     best: tuple[float, float, list[dict[str, float]]] | None = None
     for c in C_VALUES:
         logits = _out_of_fold(data, c)
-        figures = Figures.of(
-            [frozenset(t for t, v in row.items() if v > 0) for row in logits], labels
+        figures = set_precision_recall(
+            labels, [frozenset(t for t, v in row.items() if v > 0) for row in logits]
         )
         f1 = 2 * figures.precision * figures.recall / (figures.precision + figures.recall or 1.0)
         if best is None or f1 > best[0]:
@@ -221,11 +210,11 @@ def train(paths: Sequence[Path] | None = None) -> tuple[ThemeModel, Report]:
         examples=len(data),
         c=c,
         features=len(weights),
-        model=Figures.of(predicted, labels),
-        rules=Figures.of([example.rule_themes for example in data], labels),
-        both=Figures.of(
-            [found | example.rule_themes for found, example in zip(predicted, data, strict=True)],
+        model=set_precision_recall(labels, predicted),
+        rules=set_precision_recall(labels, [example.rule_themes for example in data]),
+        both=set_precision_recall(
             labels,
+            [found | example.rule_themes for found, example in zip(predicted, data, strict=True)],
         ),
     )
     return model, report
