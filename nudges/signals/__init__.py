@@ -67,13 +67,13 @@ class MessageSignals:
 
 
 def build_pipeline() -> Language:
-    """A new signals pipeline: chat tokenizer, then sentiment, themes and distress."""
+    """A new signals pipeline: chat tokenizer, then distress, sentiment and themes."""
     nlp = spacy.blank(
         "en", config={"nlp": {"tokenizer": {"@tokenizers": "nudges.ChatTokenizer.v1"}}}
     )
+    nlp.add_pipe("nudges_distress")
     nlp.add_pipe("nudges_sentiment")
     nlp.add_pipe("nudges_themes")
-    nlp.add_pipe("nudges_distress")
     return nlp
 
 
@@ -107,7 +107,7 @@ def score_many(texts: Iterable[str]) -> list[float]:
     for batch in _batches(texts):
         with _LOCK:
             nlp = _current()
-            docs = nlp.pipe(batch, batch_size=_BATCH, disable=["nudges_themes", "nudges_distress"])
+            docs = nlp.pipe(batch, batch_size=_BATCH, disable=["nudges_themes"])
             scores.extend(_valence(doc) for doc in docs)
     return scores
 

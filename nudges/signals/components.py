@@ -3,10 +3,14 @@
 ==================  =========================  ==========================================
 factory             sets                       what
 ==================  =========================  ==========================================
+nudges_distress     ``doc._.distress``         bool, acute distress language (distress.py)
 nudges_sentiment    ``doc._.valence``          float in -1..+1 (sentiment.py)
 nudges_themes       ``doc._.themes``           frozenset of theme ids (themes.py)
-nudges_distress     ``doc._.distress``         bool, acute distress language (distress.py)
 ==================  =========================  ==========================================
+
+Distress comes first because the sentiment component reads it: a message that says its
+author does not want to be alive is very negative, whatever words it uses ("everyone would
+be happier if I just disappeared" has only a positive word in it).
 
 The tokenizer (``nudges.ChatTokenizer.v1``, tokenizer.py) cleans Slack and Teams markup
 and splits words the way VADER reads them, so every component sees what a reader sees.
@@ -47,22 +51,38 @@ def stored(doc: Doc, name: str, default: object) -> object:
     return cast(dict[object, object], doc.user_data).get(("._.", name, None, None), default)
 
 
+DISTRESS_VALENCE = -0.8
+"""The most a message with distress language can score: how people rate such messages
+(-2.5 to -3 on the -3..+3 scale of tests/data/ANNOTATION.md)."""
+
+
 class SentimentComponent:
-    """Pipeline component: ``doc._.valence``, the message's valence in -1..+1."""
+    """Pipeline component: ``doc._.valence``, the message's valence in -1..+1.
+
+    It reads ``doc._.distress`` when ``nudges_distress`` ran before it (see the table
+    above); the flag itself stays the distress component's and is never aggregated.
+    """
 
     def __init__(self, nlp: Language) -> None:
         self.scorer = SentimentScorer(nlp.vocab, load(), nlp.make_doc)
 
+    def valence(self, doc: Doc) -> float:
+        """The rules' valence, no higher than :data:`DISTRESS_VALENCE` for distress."""
+        value = self.scorer(doc)
+        if stored(doc, "distress", False) is True:
+            return min(value, DISTRESS_VALENCE)
+        return value
+
     def __call__(self, doc: Doc) -> Doc:
         """Score ``doc`` in place."""
-        store(doc, "valence", self.scorer(doc))
+        store(doc, "valence", self.valence(doc))
         return doc
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
         """Score a stream of Docs (what ``nlp.pipe`` calls; cheaper than one call each)."""
-        scorer = self.scorer
+        valence = self.valence
         for doc in docs:
-            store(doc, "valence", scorer(doc))
+            store(doc, "valence", valence(doc))
             yield doc
 
 
@@ -107,8 +127,10 @@ class DistressComponent:
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
         """Check a stream of Docs (what ``nlp.pipe`` calls)."""
+        detector = self.detector
         for doc in docs:
-            yield self(doc)
+            store(doc, "distress", detector(doc))
+            yield doc
 
 
 @Language.factory("nudges_sentiment", assigns=["doc._.valence"])
@@ -125,5 +147,5 @@ def make_themes(nlp: Language, name: str) -> ThemesComponent:
 
 @Language.factory("nudges_distress", assigns=["doc._.distress"])
 def make_distress(nlp: Language, name: str) -> DistressComponent:
-    """Factory for ``nlp.add_pipe("nudges_distress")``."""
+    """Factory for ``nlp.add_pipe("nudges_distress")`` (before ``nudges_sentiment``)."""
     return DistressComponent(nlp)

@@ -11,13 +11,15 @@ object ("can't go on like this with the flaky e2e suite").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from nudges.signals.resources import MatchRule
+from nudges.signals.tokenizer import lower_words
 
 _JOKES = (
     "lol",
@@ -64,6 +66,13 @@ _THINGS = (
 )
 
 
+def _key(words: Sequence[str]) -> str:
+    """The word of a phrase least likely to be in any message: the longest word that is
+    not a stop word (spaCy's English list) or a contraction."""
+    rare = [word for word in words if word not in STOP_WORDS and "'" not in word]
+    return max(rare or words, key=len)
+
+
 class DistressDetector:
     """Decides whether a Doc contains acute distress language; read-only once built."""
 
@@ -72,22 +81,31 @@ class DistressDetector:
     ) -> None:
         self._matcher = PhraseMatcher(vocab, attr="LOWER")
         grouped: dict[str, list[Doc]] = {}
+        keys: set[str] = set()
         for rule in rules:
             if rule.label not in {"explicit", "strong", "weak"} or not rule.phrase:
                 raise ValueError(f"distress.jsonl: unknown rule {rule.label!r}")
-            grouped.setdefault(rule.label, []).append(make_doc(rule.phrase))
+            phrase = make_doc(rule.phrase)
+            grouped.setdefault(rule.label, []).append(phrase)
+            keys.add(_key(lower_words(phrase)))
+        self.keys = frozenset(keys)
+        """The longest word of every phrase: a message without any of them cannot match,
+        so most messages are answered by one set test instead of the matcher."""
         for label, docs in grouped.items():
             self._matcher.add(label, docs)
         add = vocab.strings.add
         self._explicit = add("explicit")
         self._weak = add("weak")
         self._if = add("if")
+        self._than = add("than")
         self._jokes = frozenset(add(word) for word in _JOKES)
         self._object_markers = frozenset(add(word) for word in _OBJECT_MARKERS)
         self._things = frozenset(add(word) for word in _THINGS)
 
     def __call__(self, doc: Doc) -> bool:
         """Whether ``doc`` should lead to a private offer of support."""
+        if self.keys.isdisjoint(lower_words(doc)):
+            return False
         matches = self._matcher(doc)
         if not matches:
             return False
@@ -105,8 +123,11 @@ class DistressDetector:
         return weak >= 2
 
     def _conditional(self, doc: Doc, end: int) -> bool:
-        """ "I'll kill myself if this meeting runs over": a hyperbolic threat, not intent."""
-        return any(token.lower == self._if for token in doc[end : end + 2])
+        """ "I'll kill myself if this meeting runs over", "I'd rather jump off a bridge than
+        sit through that": a hyperbolic threat or comparison, not intent."""
+        if any(token.lower == self._if for token in doc[end : end + 2]):
+            return True
+        return any(token.lower == self._than for token in doc[end : end + 3])
 
     def _about_a_thing(self, doc: Doc, end: int) -> bool:
         """ "can't go on like this with the flaky suite": the phrase is about an object."""

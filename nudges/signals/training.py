@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from nudges.signals.components import SentimentComponent, ThemesComponent
+from nudges.signals.components import DistressComponent, SentimentComponent, ThemesComponent
 from nudges.signals.evaluation import (
     PrecisionRecall,
     Rated,
@@ -75,12 +75,13 @@ def examples(rows: Sequence[Rated]) -> list[Example]:
     from nudges.signals.tokenizer import lower_words
 
     nlp = build_pipeline()
-    scorer = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment")).scorer
+    distress = cast(DistressComponent, nlp.get_pipe("nudges_distress"))
+    sentiment = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment"))
     tagger = cast(ThemesComponent, nlp.get_pipe("nudges_themes")).tagger
     found: list[Example] = []
     for row in rows:
-        doc = nlp.tokenizer(row.text)
-        valence = scorer(doc)
+        doc = distress(nlp.tokenizer(row.text))
+        valence = sentiment.valence(doc)
         rule_themes = tagger(doc, valence=valence)
         features = frozenset(theme_features(lower_words(doc), rule_themes, valence))
         found.append(Example(features, rule_themes, row.themes))

@@ -58,7 +58,7 @@ def test_pipeline_is_made_of_registered_components() -> None:
 
     doc = nlp("thanks for jumping on that escalation last night, you nailed it")
 
-    assert nlp.pipe_names == ["nudges_sentiment", "nudges_themes", "nudges_distress"]
+    assert nlp.pipe_names == ["nudges_distress", "nudges_sentiment", "nudges_themes"]
     assert nlp.config["nlp"]["tokenizer"] == {"@tokenizers": "nudges.ChatTokenizer.v1"}
     assert doc._.valence > 0.5
     assert doc._.themes == frozenset({"recognition", "after_hours"})

@@ -6,9 +6,13 @@ lightly. Precision comes first, so the hyperbole list is the longer one.
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
-from nudges.signals import analyze
+from nudges.signals import analyze, build_pipeline, score
+from nudges.signals.components import DISTRESS_VALENCE, DistressComponent
+from nudges.signals.tokenizer import lower_words
 
 
 def flagged(text: str) -> bool:
@@ -32,6 +36,18 @@ DISTRESS = [
     "i don't want to be alive anymore",
     "i can't do this anymore, i just want to disappear",
     "everything feels pointless and i feel completely hopeless",
+    # warning signs said indirectly (988 Lifeline / AFSP lists)
+    "honestly the team would be happier if i just wasn't around anymore",
+    "it'd be easier for my family without me",
+    "sorry for being such a burden lately",
+    "i'm just a weight on everybody, at work and at home",
+    "i don't think i'm going to be around much longer",
+    "what's the point of getting up tomorrow",
+    "i really can't see a way out of any of this",
+    "lately i think about not waking up and it doesn't scare me",
+    "i've been running out of reasons to keep going",
+    "i keep thinking about just driving off the bridge on my commute",
+    "tired of everything. i don't just mean work",
 ]
 
 HYPERBOLE = [
@@ -65,6 +81,12 @@ HYPERBOLE = [
     "we're falling apart as a team on process, let's fix the retro",
     "shoot me a message when you're back",
     "i could murder a coffee right now",
+    "i'd rather jump off a bridge than sit through another expenses training",
+    "the new approval step is a burden on the team, can we drop it?",
+    "the standup would be shorter if i wasn't around for the infra updates",
+    "don't see a way out of this contract before march, legal says",
+    "cried in the car after the demo went well, happy tears",
+    "i won't be around much longer today, leaving at 3 for the dentist",
 ]
 
 
@@ -81,5 +103,17 @@ def test_hyperbole_is_not_flagged(text: str) -> None:
 def test_distress_reads_as_negative() -> None:
     scores = [analyze(text).sentiment for text in DISTRESS]
 
-    assert max(scores) < -0.05
-    assert sum(scores) / len(scores) < -0.6
+    assert max(scores) <= DISTRESS_VALENCE
+    assert score("everyone would be happier if i just disappeared") <= DISTRESS_VALENCE
+
+
+def test_the_quick_test_lets_every_distress_message_through() -> None:
+    """A message with no key word of any phrase is answered without the matcher; each
+    distress message above has one, and routine chat mostly has none."""
+    nlp = build_pipeline()
+    keys = cast(DistressComponent, nlp.get_pipe("nudges_distress")).detector.keys
+
+    for text in DISTRESS:
+        assert not keys.isdisjoint(lower_words(nlp.tokenizer(text))), text
+    assert keys.isdisjoint(lower_words(nlp.tokenizer("build is green, shipping the release")))
+    assert "suicide" in keys and "the" not in keys
