@@ -17,6 +17,8 @@ On top of that (each rule is named where it is applied; the numbers are in
   turns an emoji or a laugh around, and a negated word is at most moderately strong;
 * sarcasm: praise said of a bad situation ("great, prod is down again") or next to an irony
   marker (🙃) counts as its opposite;
+* a short quote is a word mentioned, not used ("got 'looks good' both times"), and next to
+  praise a scare quote ("great, another 'quick' call");
 * laughter softens a complaint instead of turning it into praise;
 * acknowledgements that open a message ("ok, will look") count for little;
 * a question or a condition asserts less than a statement ("is it good?", "if it breaks");
@@ -59,6 +61,9 @@ BOOSTER_INCREMENT = 0.293
 _STRETCH = re.compile(r"([a-z])\1{2,}")
 _REPEAT = re.compile(r"([a-z])\1+")
 _CACHE_LIMIT = 50_000
+_QUOTES = frozenset(('"', "'", "“", "”", "‘", "’"))
+_QUOTED_MAX = 4
+"""A quote of at most this many words is a word mentioned, not used ("a 'quick' call")."""
 _CLAUSE_PUNCTUATION = (",", ".", ";", ":", "!", "?", "...", "…", "—", "–", "(", ")")
 
 # What a token can be, as bit flags in its table entry.
@@ -366,15 +371,25 @@ class SentimentScorer:
         )
 
     def _may_be_sarcastic(
-        self, lowers: Sequence[str], found: Mapping[int, _Entry], valued: Sequence[int]
+        self,
+        lowers: Sequence[str],
+        found: Mapping[int, _Entry],
+        valued: Sequence[int],
+        quoted: Sequence[int],
     ) -> bool:
         """Cheap test before the matcher: praise plus something that could turn it."""
         values = [found[position][0] or 0.0 for position in valued]
         if not any(value > 0 for value in values):
             return False
-        return any(value < 0 for value in values) or not self._sarcasm_cues.isdisjoint(lowers)
+        return (
+            any(value < 0 for value in values)
+            or bool(quoted)
+            or not self._sarcasm_cues.isdisjoint(lowers)
+        )
 
-    def _is_sarcastic(self, doc: Doc, lowers: Sequence[str], found: dict[int, _Entry]) -> bool:
+    def _is_sarcastic(
+        self, doc: Doc, lowers: Sequence[str], found: dict[int, _Entry], quoted: Sequence[int]
+    ) -> bool:
         """Praise said of a bad situation ("great, prod is down again"), or irony marked.
 
         The praise is a frame ("love that ...", "thrilled to be ...") or an evaluation
@@ -442,6 +457,7 @@ class SentimentScorer:
             elif home == last > 0 and len(own) <= end - start + 1:
                 situations.append(range(0, own.start))
         events = [start for start, _ in spans.get(self._event, [])]
+        events.extend(quoted)  # "another 'quick' call": a scare quote
         repeats = [start for start, _ in spans.get(self._repeat, [])]
         return any(
             self._bad_situation(found, situation, events, repeats) for situation in situations
@@ -481,11 +497,16 @@ class SentimentScorer:
         lowers, found, rules = self._read(doc)
         if rules:
             self._resolve_rules(lowers, found, rules)
+        quoted = _quoted(lowers) if not _QUOTES.isdisjoint(lowers) else []
+        for position in quoted:
+            found.pop(position, None)
         valued = sorted(position for position, entry in found.items() if entry[0] is not None)
         if not valued:
             return 0.0, lowers
         tuning = self.tuning
-        if self._may_be_sarcastic(lowers, found, valued) and self._is_sarcastic(doc, lowers, found):
+        if self._may_be_sarcastic(lowers, found, valued, quoted) and self._is_sarcastic(
+            doc, lowers, found, quoted
+        ):
             for position in valued:
                 value, boost, negator, flags = found[position]
                 if value is not None and value > 0 and not flags & _LAUGHING:
@@ -671,6 +692,21 @@ def _first_words(token: Mapping[str, object]) -> list[str]:
     if isinstance(lower, Mapping) and isinstance(lower.get("IN"), list):
         return [str(word) for word in lower["IN"]]
     raise ValueError(f"an idiom pattern must start with a LOWER word or list: {token!r}")
+
+
+def _quoted(lowers: Sequence[str]) -> list[int]:
+    """Positions inside short quotes: ``"quick call"``, ``'urgent'``, “fine”.
+
+    Quoted words are mentioned, not used: their valence is somebody else's ("got 'looks
+    good' both times"), and in chat a short quote around a word is mostly a scare quote.
+    Quotes pair up in order; an apostrophe inside a word is part of the word.
+    """
+    marks = [position for position, lower in enumerate(lowers) if lower in _QUOTES]
+    inside: list[int] = []
+    for opening, closing in zip(marks[::2], marks[1::2], strict=False):
+        if 0 < closing - opening - 1 <= _QUOTED_MAX:
+            inside.extend(range(opening + 1, closing))
+    return inside
 
 
 def squash(total: float) -> float:

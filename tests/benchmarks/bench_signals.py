@@ -179,10 +179,10 @@ def run(repeat: int, shared: Path) -> None:
         print_labels(name, labelled)
     print(
         "(the development set is in the theme model's training data; the held-out set is in"
-        " no training data.\n 'workplace train': six independently written sets the sentiment"
-        " rules were never tuned on; the theme model is fitted on them and the indirect\n"
-        " distress phrases were written from their misses there, so no theme or distress"
-        " figures)"
+        " no training data.\n 'workplace train': six independently written sets; the theme"
+        " model is fitted on them, the indirect distress phrases were written from misses on\n"
+        " all six and a few sarcasm cues from misses on eng, ops and support, so no theme or"
+        " distress figures)"
     )
 
     by_name = {row.name: row for row in rows}

@@ -130,9 +130,36 @@ def test_contrast(text: str, expected: str) -> None:
         ("great job everyone, we shipped on time", "positive"),
         ("love that the new build is so fast", "positive"),
         ("Yay! Another good phone interview!", "positive"),
+        # irony marked by a set phrase, a clown or an "oh" opener
+        ("the vendor pushed the date again. love that for us", "negative"),
+        ("so the sprint got cut by three days. cool cool cool", "negative"),
+        ("i get to redo the deck from scratch 🤡", "negative"),
+        ("ah yes, the classic friday afternoon hotfix", "negative"),
+        ("oh good, the wiki is down and the runbook lives on the wiki", "negative"),
+        ("love that for you, congrats on the promo!", "positive"),
+        ("watching the release go out, so good!!", "positive"),
     ],
 )
 def test_sarcasm(text: str, expected: str) -> None:
+    assert reading(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a short quote is a word mentioned, not used: its valence is somebody else's
+        ('asked for feedback twice and got "looks good" both times', "neutral"),
+        ("the 'quick' migration has been running since noon", "neutral"),
+        # and, next to praise, a scare quote
+        ('great, another "urgent" ticket from sales', "negative"),
+        ("awesome, another 'quick sync' at 6pm", "negative"),
+        # a longer quote is speech, read as usual
+        ('she said "this is the best onboarding i have ever had", made my week', "positive"),
+        # apostrophes inside words are not quotes
+        ("we're done and it's great", "positive"),
+    ],
+)
+def test_quoted_words(text: str, expected: str) -> None:
     assert reading(text) == expected
 
 
