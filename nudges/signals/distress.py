@@ -11,15 +11,14 @@ object ("can't go on like this with the flaky e2e suite").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from nudges.signals.resources import MatchRule
-from nudges.signals.tokenizer import lower_words
+from nudges.signals.tokenizer import key_word, lower_words
 
 _JOKES = (
     "lol",
@@ -66,13 +65,6 @@ _THINGS = (
 )
 
 
-def _key(words: Sequence[str]) -> str:
-    """The word of a phrase least likely to be in any message: the longest word that is
-    not a stop word (spaCy's English list) or a contraction."""
-    rare = [word for word in words if word not in STOP_WORDS and "'" not in word]
-    return max(rare or words, key=len)
-
-
 class DistressDetector:
     """Decides whether a Doc contains acute distress language; read-only once built."""
 
@@ -87,10 +79,11 @@ class DistressDetector:
                 raise ValueError(f"distress.jsonl: unknown rule {rule.label!r}")
             phrase = make_doc(rule.phrase)
             grouped.setdefault(rule.label, []).append(phrase)
-            keys.add(_key(lower_words(phrase)))
+            keys.add(key_word(lower_words(phrase)))
         self.keys = frozenset(keys)
-        """One word of every phrase (:func:`_key`): a message holding none of them cannot
-        match, so about half of all chat is answered by one set test, not the matcher."""
+        """One word of every phrase (:func:`~nudges.signals.tokenizer.key_word`): a message
+        holding none of them cannot match, so about half of all chat is answered by one set
+        test, not the matcher."""
         for label, docs in grouped.items():
             self._matcher.add(label, docs)
         add = vocab.strings.add

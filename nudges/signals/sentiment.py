@@ -40,7 +40,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from nudges.signals.resources import Idiom, Resources
-from nudges.signals.tokenizer import CAPITALS_KEY, lower_words
+from nudges.signals.tokenizer import CAPITALS_KEY, key_word, lower_words
 
 NEGATION_SCALAR = -0.74
 """A negated word keeps 74% of its strength with the opposite sign (paper, sec. 3.2)."""
@@ -88,7 +88,6 @@ _LAUGHING = 1 << 16
 _Entry = tuple[float | None, float, float, int]
 """A token's role: (valence or None, booster increment, negation factor, flags)."""
 _PLAIN: _Entry = (None, 0.0, 0.0, 0)
-_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +111,27 @@ class Tuning:
     """Words after "if"/"unless" in their clause count this much: a condition, not a fact."""
     clause_bounded_negation: bool = True
     """Negation stops at the end of its clause (VADER lets it run over commas)."""
+
+
+class _EntryCache(dict[str, "_Entry | None"]):
+    """Table entries by lower-case token: the table's, and what unseen words turned out
+    to be (``entry(word)``), at most :data:`_CACHE_LIMIT` of those before it starts afresh.
+
+    A dict whose ``__missing__`` fills it lets a message's tokens be looked up in one
+    ``map`` over the dict's own ``__getitem__``.
+    """
+
+    def __init__(self, table: Mapping[str, _Entry], entry: Callable[[str], _Entry | None]):
+        super().__init__(table)
+        self._table = table
+        self._compute = entry
+
+    def __missing__(self, word: str) -> _Entry | None:
+        if len(self) > len(self._table) + _CACHE_LIMIT:
+            self.clear()
+            self.update(self._table)
+        entry = self[word] = self._compute(word)
+        return entry
 
 
 class SentimentScorer:
@@ -186,7 +206,7 @@ class SentimentScorer:
             )
             for key, entry in table.items()
         }
-        self._cache: dict[str, _Entry | None] = dict(self._table)
+        self._cache = _EntryCache(self._table, self._entry)
 
         def keys_of(kind: str) -> frozenset[str]:
             return frozenset(kinds.get(kind, {}))
@@ -227,12 +247,13 @@ class SentimentScorer:
             phrases.setdefault(rule.label, []).append(make_doc(rule.phrase))
         for label, docs in phrases.items():
             self._sarcasm_matcher.add(label, docs)
-        # First words of the markers and events: without one of them (or a negative word)
-        # a message cannot be sarcastic, and the matcher need not run.
+        # A key word of every marker and event: without one of them (or a negative word,
+        # a negated one or a scare quote) a message cannot be sarcastic, and the matcher
+        # need not run. A repeat ("again") only counts where something is negative.
         self._sarcasm_cues = frozenset(
-            rule.phrase.split(" ")[0].lower()
-            for rule in resources.sarcasm
-            if rule.label in ("marker", "event", "repeat")
+            key_word(lower_words(doc))
+            for label in ("marker", "event")
+            for doc in phrases.get(label, [])
         )
         self._clause_marks = frozenset(
             term for kind in ("contrast", "concession") for term in kinds.get(kind, {})
@@ -247,32 +268,21 @@ class SentimentScorer:
     def _entry(self, text: str) -> _Entry | None:
         """The table entry of an unknown lower-case token: a contracted negation
         ("shouldn't've"), a stretched word ("gooood") or nothing."""
-        entry: _Entry | None = None
         if text.endswith("n't"):
-            entry = (None, 0.0, NEGATION_SCALAR, 0)
-        elif len(text) > 3 and text.isalpha() and _STRETCH.search(text):
+            return (None, 0.0, NEGATION_SCALAR, 0)
+        if len(text) > 3 and text.isalpha() and _STRETCH.search(text):
             for form in (_STRETCH.sub(r"\1\1", text), _REPEAT.sub(r"\1", text)):
                 found = self._words_by_text.get(form)
                 if found:
                     boost = BOOSTER_INCREMENT if found > 0 else -BOOSTER_INCREMENT
-                    entry = (found + boost, 0.0, 0.0, 0)
-                    break
-        if len(self._cache) > len(self._table) + _CACHE_LIMIT:
-            self._cache = dict(self._table)
-        self._cache[text] = entry
-        return entry
+                    return (found + boost, 0.0, 0.0, 0)
+        return None
 
     def _read(self, doc: Doc) -> tuple[list[str], dict[int, _Entry], list[tuple[int, int, Idiom]]]:
         """Lower-case tokens, the entries of the tokens that matter, and the rule idioms."""
         lowers = lower_words(doc)
-        cache = self._cache
-        found: dict[int, _Entry] = {}
-        for position, lower in enumerate(lowers):
-            entry = cache.get(lower, _MISSING)
-            if entry is _MISSING:
-                entry = self._entry(lower)
-            if entry is not None:
-                found[position] = entry  # type: ignore[assignment]
+        entries = list(map(self._cache.__getitem__, lowers))
+        found = {position: entry for position, entry in enumerate(entries) if entry is not None}
         rules: list[tuple[int, int, Idiom]] = []
         for start, end, idiom in self._idiom_spans(doc, lowers):
             for position in range(start + 1, end):
@@ -385,6 +395,7 @@ class SentimentScorer:
             any(value < 0 for value in values)
             or bool(quoted)
             or not self._sarcasm_cues.isdisjoint(lowers)
+            or any(entry[2] or entry[3] & _NO for entry in found.values())
         )
 
     def _is_sarcastic(
@@ -500,7 +511,7 @@ class SentimentScorer:
         quoted = _quoted(lowers) if not _QUOTES.isdisjoint(lowers) else []
         for position in quoted:
             found.pop(position, None)
-        valued = sorted(position for position, entry in found.items() if entry[0] is not None)
+        valued = sorted([position for position, entry in found.items() if entry[0] is not None])
         if not valued:
             return 0.0, lowers
         tuning = self.tuning

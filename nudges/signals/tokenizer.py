@@ -18,8 +18,9 @@ regular expression and a ``Doc`` built from the word list cost a third of that.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -54,6 +55,17 @@ def lower_words(doc: Doc) -> list[str]:
     if isinstance(lowers, list) and len(lowers) == len(doc):
         return lowers
     return [token.lower_ for token in doc]
+
+
+def key_word(words: Sequence[str]) -> str:
+    """The word of a phrase least likely to be in any message: the longest word that is
+    not a stop word (spaCy's English list) or a contraction.
+
+    A matcher needs every word of a phrase, so a message holding none of its phrases' key
+    words cannot match, and a set test can stand in for running the matcher.
+    """
+    rare = [word for word in words if word not in STOP_WORDS and "'" not in word]
+    return max(rare or words, key=len)
 
 
 class ChatTokenizer:

@@ -7,10 +7,17 @@ development set is checked as a whole in test_devset.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import cast
+
 import pytest
 
-from nudges.signals import score, score_many
+from nudges.signals import build_pipeline, score, score_many
+from nudges.signals.components import SentimentComponent
+from nudges.signals.evaluation import load_workplace_set as load
 from nudges.signals.evaluation import score_class
+
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 READING = {1: "positive", 0: "neutral", -1: "negative"}
 
@@ -243,3 +250,25 @@ def test_stretched_words_read_as_the_word_emphasised() -> None:
 )
 def test_kind_words_in_complaints_and_harsh_words_in_reports(text: str, expected: str) -> None:
     assert reading(text) == expected
+
+
+def test_the_sarcasm_quick_test_only_skips_work() -> None:
+    """Without a key word of a marker or event, a negative or negated word or a quote, the
+    sarcasm matcher is not run: every workplace message scores the same as with it run."""
+    nlp = build_pipeline()
+    scorer = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment")).scorer
+    texts = [row.text for path in sorted(DATA.rglob("workplace_*.jsonl")) for row in load(path)]
+    texts += [
+        row.text
+        for path in sorted((DATA / "workplace_train").glob("*.jsonl"))
+        for row in load(path)
+    ]
+    docs = [nlp.tokenizer(text) for text in texts]
+    quick = [scorer(doc) for doc in docs]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scorer, "_may_be_sarcastic", lambda *_: True)
+        always = [scorer(doc) for doc in docs]
+
+    assert len(texts) > 3000
+    assert quick == always
+    assert "the" not in scorer._sarcasm_cues
