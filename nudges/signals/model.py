@@ -3,7 +3,7 @@
 The theme rules (``themes.py``, ``lexicons/themes.jsonl``) name the phrases that clearly
 mean a theme. People say the same things in many more ways ("two people short", "still no
 access to the repo", "ate lunch at my desk alone again"), and some cue words mislead in
-context. The model reads a message's words and word pairs, which themes the rules found,
+context. The model reads a message's words, word pairs and stems, which themes the rules found,
 and whether the message reads as positive or negative, and weighs them with what it learned
 from labelled messages:
 
@@ -28,11 +28,18 @@ NUMBER = "<num>"
 """Every token that starts with a digit reads as this: "3rd", "10:15" and "2x" are one."""
 
 
+STEM = 5
+"""A word longer than this also reads as its first letters ("overwhelmed", "overworked" ->
+"~overw"; "meetings" -> "~meeti"): a word form no training message used still shares what
+its family taught. Five letters is the usual length of such prefix stems."""
+
+
 def grams(lowers: Sequence[str]) -> set[str]:
-    """A message's lower-case words and adjacent word pairs."""
+    """A message's lower-case words, adjacent word pairs and stems of long words."""
     words = [NUMBER if word[:1].isdigit() else word for word in lowers]
     pairs = [f"{a} {b}" for a, b in zip([START, *words], words, strict=False)]
-    return {*words, *pairs}
+    stems = [f"~{word[:STEM]}" for word in words if len(word) > STEM]
+    return {*words, *pairs, *stems}
 
 
 THEMES_FILE = "themes_model.json"

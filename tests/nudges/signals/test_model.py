@@ -43,7 +43,7 @@ def shipped() -> ThemeModel:
     return model
 
 
-def test_features_are_words_pairs_rule_themes_and_the_valence_sign() -> None:
+def test_features_are_words_pairs_stems_rule_themes_and_the_valence_sign() -> None:
     assert grams(["still", "no", "access"]) == {
         "still",
         "no",
@@ -51,7 +51,9 @@ def test_features_are_words_pairs_rule_themes_and_the_valence_sign() -> None:
         "<s> still",
         "still no",
         "no access",
+        "~acces",
     }
+    assert "~overw" in grams(["overworked"]) & grams(["overwhelmed"])
     assert grams(["3rd", "time"]) == {"<num>", "time", "<s> <num>", "<num> time"}
     features = theme_features(["ok"], {"workload"}, -0.4)
     assert {rule_feature("workload"), "<valence->"} <= features
