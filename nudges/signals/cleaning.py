@@ -37,6 +37,11 @@ _INVISIBLE = re.compile(
     "\ud800-\udfff"
     "]+"
 )
+# The joined-on parts of an emoji ZWJ sequence ("😵‍💫" is 😵 + ZWJ + 💫, face with spiral
+# eyes; "🧑‍💻" is 🧑 + ZWJ + 💻): the base emoji carries the feeling, and read apart the parts
+# would add a feeling of their own (💫 is positive). A ZWJ between letters (Indic scripts)
+# is not followed by an emoji and is left for the invisible-character step.
+_EMOJI_JOIN = re.compile("(?:\u200d[\u2190-\u2bff\U0001f000-\U0001faff]\ufe0f?)+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
 _INLINE_CODE = re.compile(r"`[^`\n]{0,4000}`")
 _QUOTE_LINE = re.compile(r"(?m)^[ \t]*(?:&gt;|>(?![:;=]))[^\n]*")
@@ -203,6 +208,8 @@ class Cleaner:
         if not text:
             return ""
         if not text.isascii():
+            if "\u200d" in text:
+                text = _EMOJI_JOIN.sub("", text)
             text = _INVISIBLE.sub("", text)
             if "’" in text or "‘" in text:
                 text = text.replace("’", "'").replace("‘", "'")  # curly apostrophes

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from spacy.matcher import Matcher, PhraseMatcher
@@ -460,18 +460,24 @@ class SentimentScorer:
             )
             if elsewhere < 1.0:
                 situations.append(range(end, stop))
+        # Praise alone in the first or last clause frames the rest; when both ends have
+        # it, each is part of the irony, not of the situation ("oh good, ... fantastic").
+        framing: set[int] = set()
         for start, end in spans.get(self._opener, []):
             home = clause(start)
             own = clause_range(home)
             if start == 0 and last > home and len(own) <= max(4, end - start + 1):
                 situations.append(range(own.stop, count))
+                framing.update(range(start, end))
             elif home == last > 0 and len(own) <= end - start + 1:
                 situations.append(range(0, own.start))
+                framing.update(range(start, end))
         events = [start for start, _ in spans.get(self._event, [])]
         events.extend(quoted)  # "another 'quick' call": a scare quote
         repeats = [start for start, _ in spans.get(self._repeat, [])]
         return any(
-            self._bad_situation(found, situation, events, repeats) for situation in situations
+            self._bad_situation(found, situation, events, repeats, framing)
+            for situation in situations
         )
 
     def _bad_situation(
@@ -480,10 +486,15 @@ class SentimentScorer:
         situation: range,
         events: Sequence[int],
         repeats: Sequence[int],
+        framing: Set[int],
     ) -> bool:
+        """Whether the words of ``situation`` say something bad; the ``framing`` praise
+        at the other end is no part of it ("oh good, they spelled it wrong. fantastic")."""
         total = 0.0
         good = 0.0
         for position in situation:
+            if position in framing:
+                continue
             value, _boost, _negator, flags = found.get(position, _PLAIN)
             if value is None or flags & _EXPRESSIVE:
                 continue

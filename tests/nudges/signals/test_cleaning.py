@@ -101,6 +101,9 @@ def test_shortcodes_and_emoji_are_kept(clean: Cleaner, raw: str, expected: str) 
         ("a\u00a0b\tc\n\nd", "a b c d"),
         ("nul\x00byte and \x07bell", "nul byte and bell"),
         ("lone \ud800 surrogate", "lone surrogate"),
+        ("so many meetings \U0001f635\u200d\U0001f4ab", "so many meetings \U0001f635"),
+        ("\U0001f9d1\u200d\U0001f4bb\u200d\u2764\ufe0f dev", "\U0001f9d1 dev"),
+        ("\u0915\u094d\u200d\u0937", "\u0915\u094d\u0937"),
         ("_really_ *good* ~bad~ snake_case", "really good bad snake_case"),
     ],
 )

@@ -272,3 +272,33 @@ def test_the_sarcasm_quick_test_only_skips_work() -> None:
     assert len(texts) > 3000
     assert quick == always
     assert "the" not in scorer._sarcasm_cues
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i literally died at the ending 😂", "positive"),
+        ("dying at my desk, third migration this week", "negative"),
+        ("the new dashboard is killer", "positive"),
+        ("no cap", "neutral"),
+        ("no cap this is the best dataset i've seen", "positive"),
+        ("got a handwritten thank-you card from the cfo", "positive"),
+        ("<@U03PLM991> crushed the variance commentary", "positive"),
+        ("the 3am syncs are wrecking me", "negative"),
+        ("haven't slept properly in two weeks", "negative"),
+        ("paged 4 times last night, barely functional today", "negative"),
+        ("we're two people short and can't keep up", "negative"),
+        ("slept 9 hours and feel like a human again", "positive"),
+        ("we're through the worst of it", "positive"),
+        ("my calendar is a solid wall of meetings until thursday 😵‍💫", "negative"),
+        ("i'd appreciate being included next time", "neutral"),
+        ("with respect, i wasn't consulted, and i'd appreciate being included", "negative"),
+        ("passed the cert exam, all those early mornings paid off", "positive"),
+        ("i like this plan", "positive"),
+        ("it's like a maze in here", "neutral"),
+        ("oh good, the vendor spelled our name wrong on 5000 flyers. fantastic", "negative"),
+        ("great job on the audit, it was brutal and you nailed it", "positive"),
+    ],
+)
+def test_chat_slang_plain_strain_and_framing_irony(text: str, expected: str) -> None:
+    assert reading(text) == expected
