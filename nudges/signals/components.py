@@ -25,9 +25,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from nudges.signals.distress import DistressDetector
-from nudges.signals.model import load_theme_model, theme_features
+from nudges.signals.model import (
+    implicit_features,
+    load_theme_model,
+    load_valence_model,
+    theme_features,
+)
 from nudges.signals.resources import load
-from nudges.signals.sentiment import SentimentScorer
+from nudges.signals.sentiment import SentimentScorer, squash
 from nudges.signals.themes import ThemeTagger
 from nudges.signals.tokenizer import lower_words
 
@@ -65,13 +70,30 @@ class SentimentComponent:
 
     def __init__(self, nlp: Language) -> None:
         self.scorer = SentimentScorer(nlp.vocab, load(), nlp.make_doc)
+        self.model = load_valence_model()
 
     def valence(self, doc: Doc) -> float:
+        """:meth:`rules_valence`; when the rules find no feeling, the learned valence
+        model's reading (model.py), if one is shipped."""
+        value = self.rules_valence(doc)
+        if value == 0.0 and self.model is not None:
+            return self.implicit(doc)
+        return value
+
+    def rules_valence(self, doc: Doc) -> float:
         """The rules' valence, no higher than :data:`DISTRESS_VALENCE` for distress."""
         value = self.scorer(doc)
         if stored(doc, "distress", False) is True:
             return min(value, DISTRESS_VALENCE)
         return value
+
+    def implicit(self, doc: Doc) -> float:
+        """What the valence model makes of the words the rules do not rate (0 without a
+        model, and below the model's band)."""
+        if self.model is None:
+            return 0.0
+        total = self.model.total(implicit_features(self.scorer.unrated(lower_words(doc))))
+        return squash(total) if abs(total) >= self.model.band else 0.0
 
     def __call__(self, doc: Doc) -> Doc:
         """Score ``doc`` in place."""

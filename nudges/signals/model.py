@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 START = "<s>"
 """Stands before the first word, so "<s> finally" (an opening word) is its own pair."""
 NUMBER = "<num>"
@@ -42,6 +44,7 @@ def grams(lowers: Sequence[str]) -> set[str]:
     return {*words, *pairs, *stems}
 
 
+_STOPS = STOP_WORDS | {START}
 THEMES_FILE = "themes_model.json"
 POSITIVE = "<valence+>"
 NEGATIVE = "<valence->"
@@ -89,20 +92,11 @@ class ThemeModel:
 
     def to_json(self, *, trained_on: Mapping[str, object]) -> str:
         """The model file's text: one feature per line, sorted, four decimals."""
-
-        def line(value: object) -> str:
-            return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-        rows = [
-            f"{line(feature)}: {line({t: round(w, 4) for t, w in row.items()})}"
-            for feature, row in sorted(self.weights.items())
-        ]
-        return (
-            "{\n"
-            f'"what": {line("nudges.signals theme model; fitted by nudges.signals.training")},\n'
-            f'"trained_on": {line(dict(trained_on))},\n'
-            f'"bias": {line({t: round(b, 4) for t, b in self.bias.items()})},\n'
-            '"weights": {\n' + ",\n".join(rows) + "\n}\n}\n"
+        return _model_json(
+            "nudges.signals theme model; fitted by nudges.signals.training",
+            trained_on,
+            {"bias": {t: round(b, 4) for t, b in self.bias.items()}},
+            {f: {t: round(w, 4) for t, w in row.items()} for f, row in self.weights.items()},
         )
 
     @classmethod
@@ -123,9 +117,98 @@ class ThemeModel:
         return cls(bias=bias, weights=weights)
 
 
+def _model_json(
+    what: str,
+    trained_on: Mapping[str, object],
+    head: Mapping[str, object],
+    rows: Mapping[str, object],
+) -> str:
+    """A model file: what it is, what it was fitted on, ``head``, then one weight row per
+    line, sorted by feature, so a refit shows as a readable diff."""
+
+    def line(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    fields = [f'"what": {line(what)}', f'"trained_on": {line(dict(trained_on))}']
+    fields.extend(f"{line(key)}: {line(value)}" for key, value in head.items())
+    weights = ",\n".join(f"{line(feature)}: {line(row)}" for feature, row in sorted(rows.items()))
+    return "{\n" + ",\n".join(fields) + ',\n"weights": {\n' + weights + "\n}\n}\n"
+
+
 def load_theme_model() -> ThemeModel | None:
     """The shipped theme model, or None when the file is absent (the rules then decide)."""
-    path = resources.files("nudges.signals").joinpath("lexicons").joinpath(THEMES_FILE)
-    if not path.is_file():
-        return None
-    return ThemeModel.from_json(path.read_text("utf-8"))
+    text = _shipped(THEMES_FILE)
+    return None if text is None else ThemeModel.from_json(text)
+
+
+def _shipped(name: str) -> str | None:
+    path = resources.files("nudges.signals").joinpath("lexicons").joinpath(name)
+    return path.read_text("utf-8") if path.is_file() else None
+
+
+VALENCE_FILE = "valence_model.json"
+
+
+def implicit_features(words: Sequence[str | None]) -> set[str]:
+    """What the valence model reads: the words the rules have no entry for (``None`` stands
+    for a word they rate, a modifier or a punctuation mark) and the pairs of such words,
+    leaving out those made of stop words only ("the", "to it")."""
+    grams: set[str] = set()
+    previous: str | None = START
+    for word in words:
+        if word is not None:
+            word = NUMBER if word[:1].isdigit() else word
+            if word not in STOP_WORDS:
+                grams.add(word)
+            if previous is not None and not (previous in _STOPS and word in STOP_WORDS):
+                grams.add(f"{previous} {word}")
+        previous = word
+    return grams
+
+
+@dataclass(frozen=True, slots=True)
+class ValenceModel:
+    """A linear model of how people rate messages in which the rules find no feeling.
+
+    Much of what workplace chat says is bad or good news in plain words ("pr has been open
+    for 12 days with zero comments", "still no access to the billing panel"). When the
+    rules read a message as neutral, the pipeline asks this model, fitted on labelled
+    chat by ``python -m nudges.signals.training``: the sum of the weights of the message's
+    :func:`implicit_features` is a valence on the rules' -4..+4 word scale, and counts only
+    when it is at least ``band`` (training chose the band so that routine messages stay
+    neutral).
+    """
+
+    band: float
+    weights: Mapping[str, float]
+
+    def total(self, features: Iterable[str]) -> float:
+        """The sum of the features' weights (the rules' word scale)."""
+        weights = self.weights
+        return sum(weights.get(feature, 0.0) for feature in features)
+
+    def to_json(self, *, trained_on: Mapping[str, object]) -> str:
+        """The model file's text: one feature per line, sorted, four decimals."""
+        return _model_json(
+            "nudges.signals valence model; fitted by nudges.signals.training",
+            trained_on,
+            {"band": self.band},
+            {feature: round(weight, 4) for feature, weight in self.weights.items()},
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ValenceModel:
+        """Read a model file (raises ``ValueError`` naming what is wrong)."""
+        body = json.loads(text)
+        try:
+            band = float(body["band"])
+            weights = {str(feature): float(value) for feature, value in body["weights"].items()}
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            raise ValueError(f"{VALENCE_FILE} is not a valence model: {error!r}") from None
+        return cls(band=band, weights=weights)
+
+
+def load_valence_model() -> ValenceModel | None:
+    """The shipped valence model, or None when the file is absent (the rules then decide)."""
+    text = _shipped(VALENCE_FILE)
+    return None if text is None else ValenceModel.from_json(text)

@@ -25,6 +25,10 @@ On top of that (each rule is named where it is applied; the numbers are in
 * a stretched word counts as the word, a little emphasised ("sooo gooood");
 * a neutral band: a message whose evidence is weaker than one mildly positive word reads
   as neutral, as people rate routine chat.
+
+Where these rules find no feeling at all, the sentiment component (components.py) asks the
+learned valence model (model.py) about the words the rules do not rate; see
+:meth:`SentimentScorer.unrated`.
 """
 
 from __future__ import annotations
@@ -277,6 +281,12 @@ class SentimentScorer:
                     boost = BOOSTER_INCREMENT if found > 0 else -BOOSTER_INCREMENT
                     return (found + boost, 0.0, 0.0, 0)
         return None
+
+    def unrated(self, lowers: Sequence[str]) -> list[str | None]:
+        """Each token, or None where the rules have an entry for it (a rated word, a
+        modifier, a clause break): what the valence model (model.py) may read."""
+        cache = self._cache
+        return [None if cache[lower] is not None else lower for lower in lowers]
 
     def _read(self, doc: Doc) -> tuple[list[str], dict[int, _Entry], list[tuple[int, int, Idiom]]]:
         """Lower-case tokens, the entries of the tokens that matter, and the rule idioms."""

@@ -34,6 +34,7 @@ from nudges.signals.evaluation import (
     pearson,
     set_precision_recall,
 )
+from nudges.signals.training import SENTIMENT_VALIDATION
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 DATA = REPOSITORY / "tests" / "data"
@@ -45,9 +46,6 @@ VADER_CORPORA = (
     ("amazon reviews", "amazonReviewSnippets_GroundTruth.txt"),
     ("nyt editorials", "nytEditorialSnippets_GroundTruth.txt"),
 )
-READ_FOR_RULES = frozenset(("eng", "ops", "support", "corporate", "product", "global"))
-"""Training sets whose misses were read to write rules (tests/data/ANNOTATION.md); the
-others are reported apart, as data no rule was written from."""
 WORKPLACE = (
     ("workplace dev", "workplace_chat.jsonl"),
     ("workplace holdout", "workplace_chat_holdout.jsonl"),
@@ -164,12 +162,9 @@ def run(repeat: int, shared: Path) -> None:
         else:
             print(f"({name}: {DATA / file} not found, skipped)")
     paths = sorted(TRAINING.glob("*.jsonl"))
-    read = [
-        row for path in paths if path.stem in READ_FOR_RULES for row in load_workplace_set(path)
-    ]
-    unread = [
-        row for path in paths if path.stem not in READ_FOR_RULES for row in load_workplace_set(path)
-    ]
+    sets = {path.stem: load_workplace_set(path) for path in paths}
+    read = [row for name, rows in sets.items() if name not in SENTIMENT_VALIDATION for row in rows]
+    unread = [row for name, rows in sets.items() if name in SENTIMENT_VALIDATION for row in rows]
     if read:
         corpora.append(("workplace train", read))
     if unread:
@@ -202,8 +197,9 @@ def run(repeat: int, shared: Path) -> None:
         "(the development set is in the theme model's training data; the held-out set is in"
         " no training data.\n 'workplace train': six independently written sets whose misses"
         " were read to write rules (indirect distress phrases: all six; sarcasm cues and\n"
-        " idioms: see tests/data/ANNOTATION.md). 'workplace unread': four more sets no rule was"
-        " written from. The theme model\n is fitted on all ten, so neither has theme figures;"
+        " idioms: see tests/data/ANNOTATION.md) and that the valence model is fitted on."
+        " 'workplace unread': four more sets no\n rule was written from and no valence model"
+        " fitted on. The theme model is fitted on all ten, so neither has theme figures;\n"
         " the unread sets still measure distress)"
     )
 

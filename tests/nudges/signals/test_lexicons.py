@@ -72,6 +72,7 @@ def test_the_readme_describes_every_data_file() -> None:
         "shortcodes.tsv",
         "themes.jsonl",
         "themes_model.json",
+        "valence_model.json",
         "words.tsv",
     ]
     assert [name for name in data_files if f"`{name}`" not in readme] == []

@@ -167,7 +167,12 @@ def test_sarcasm(text: str, expected: str) -> None:
     ],
 )
 def test_quoted_words(text: str, expected: str) -> None:
-    assert reading(text) == expected
+    # The rules' reading: where they find nothing, the learned valence model may still read
+    # a complaint ("...got 'looks good' both times" is one), which test_valence_model covers.
+    nlp = build_pipeline()
+    doc = nlp(text)
+    rules = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment")).rules_valence(doc)
+    assert READING[score_class(rules)] == expected
 
 
 @pytest.mark.parametrize(
