@@ -31,6 +31,8 @@ def test_the_theme_ids() -> None:
         ("completely swamped this week, can't take on the audit", {"workload"}),
         ("juggling three projects and an on-call rotation", {"workload"}),
         ("too many meetings, no time for actual work", {"workload"}),
+        ("the backlog keeps growing and we're two nurses short", {"workload"}),
+        ("finally out of the weeds on the vendor recs", {"workload"}),
         ("honestly feeling pretty burned out", {"fatigue"}),
         ("zero energy today, need a nap", {"fatigue"}),
         ("thanks for the quick review!", {"recognition"}),
@@ -67,6 +69,7 @@ def test_each_theme(text: str, expected: set[str]) -> None:
         "cert renewal is scheduled for the 20th",
         "have a great weekend everyone",
         "it depends on the use case",
+        "noted, i'll add it to the backlog",
     ],
 )
 def test_look_alikes_have_no_theme(text: str) -> None:
