@@ -195,12 +195,11 @@ def run(repeat: int, shared: Path) -> None:
         print_distress("workplace unread", unread)
     print(
         "(the development set is in the theme model's training data; the held-out set is in"
-        " no training data.\n 'workplace train': six independently written sets whose misses"
-        " were read to write rules (indirect distress phrases: all six; sarcasm cues and\n"
-        " idioms: see tests/data/ANNOTATION.md) and that the valence model is fitted on."
-        " 'workplace unread': four more sets no\n rule was written from and no valence model"
-        " fitted on. The theme model is fitted on all ten, so neither has theme figures;\n"
-        " the unread sets still measure distress)"
+        " no training data.\n 'workplace train': the ten independently written sets the"
+        " valence model is fitted on; six of them were read to write rules (see\n"
+        " tests/data/ANNOTATION.md). 'workplace unread': four more sets no rule was written"
+        " from and no valence model fitted on.\n The theme model is fitted on all fourteen, so"
+        " neither has theme figures; the unread sets still measure distress)"
     )
 
     by_name = {row.name: row for row in rows}
