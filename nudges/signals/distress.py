@@ -6,7 +6,9 @@ first: ordinary workplace hyperbole ("this bug is killing me", "kill the job", "
 lol", "dying to see it") must never be flagged, so the rules are phrases that name
 self-harm or despair outright, and even those are set aside when the message is plainly
 joking (laughter, 💀, "jk") or, for the weaker phrases, when the words are about a work
-object ("can't go on like this with the flaky e2e suite").
+object ("can't go on like this with the flaky e2e suite"). A phrase inside a ``topic``
+phrase is the subject of a document or a report ("the suicide exclusion in the policy",
+"the statement references self-harm"), not the author speaking of themselves.
 """
 
 from __future__ import annotations
@@ -75,11 +77,12 @@ class DistressDetector:
         grouped: dict[str, list[Doc]] = {}
         keys: set[str] = set()
         for rule in rules:
-            if rule.label not in {"explicit", "strong", "weak"} or not rule.phrase:
+            if rule.label not in {"explicit", "strong", "weak", "topic"} or not rule.phrase:
                 raise ValueError(f"distress.jsonl: unknown rule {rule.label!r}")
             phrase = make_doc(rule.phrase)
             grouped.setdefault(rule.label, []).append(phrase)
-            keys.add(key_word(lower_words(phrase)))
+            if rule.label != "topic":  # a topic only matters where another phrase matched
+                keys.add(key_word(lower_words(phrase)))
         self.keys = frozenset(keys)
         """One word of every phrase (:func:`~nudges.signals.tokenizer.key_word`): a message
         holding none of them cannot match, so about half of all chat is answered by one set
@@ -89,6 +92,7 @@ class DistressDetector:
         add = vocab.strings.add
         self._explicit = add("explicit")
         self._weak = add("weak")
+        self._topic = add("topic")
         self._if = add("if")
         self._than = add("than")
         self._jokes = frozenset(add(word) for word in _JOKES)
@@ -104,8 +108,13 @@ class DistressDetector:
             return False
         if any(token.lower in self._jokes for token in doc):
             return False
+        topics = [(start, end) for label, start, end in matches if label == self._topic]
         weak = 0
-        for label, _start, end in matches:
+        for label, start, end in matches:
+            if label == self._topic or any(
+                t_start <= start and end <= t_end for t_start, t_end in topics
+            ):
+                continue  # "the suicide exclusion wording": the subject of a document
             if label == self._explicit:
                 if not self._conditional(doc, end):
                     return True

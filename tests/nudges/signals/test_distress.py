@@ -48,6 +48,12 @@ DISTRESS = [
     "i've been running out of reasons to keep going",
     "i keep thinking about just driving off the bridge on my commute",
     "tired of everything. i don't just mean work",
+    "some mornings i think it'd be easier if i just didn't wake up",
+    "on the drive home i think about just not braking",
+    "i don't think anyone would notice if i disappeared",
+    "everyone here would manage fine without me",
+    "i'm just a burden on this crew",
+    "gave my plants away and wrote handover notes, just tying things up",
 ]
 
 HYPERBOLE = [
@@ -87,6 +93,10 @@ HYPERBOLE = [
     "don't see a way out of this contract before march, legal says",
     "cried in the car after the demo went well, happy tears",
     "i won't be around much longer today, leaving at 3 for the dentist",
+    "can someone pull the suicide exclusion wording from the life policy?",
+    "the witness statement references self-harm at para 41, please handle sensitively",
+    "so tired of living in my inbox, 9 hours of email today",
+    "the release will be easier if i just don't wake up the on-call for this",
 ]
 
 

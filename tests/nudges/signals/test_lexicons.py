@@ -39,7 +39,7 @@ def test_everything_loads() -> None:
     assert lexicons.words["great"] == 3.1  # VADER's, read from the installed package
     assert lexicons.shortcodes["tada"] == "🎉"
     assert lexicons.shortcodes["skin-tone-3"] == ""
-    assert {rule.label for rule in lexicons.distress} == {"explicit", "strong", "weak"}
+    assert {rule.label for rule in lexicons.distress} == {"explicit", "strong", "weak", "topic"}
     assert {rule.label.removeprefix("-") for rule in lexicons.themes} == {
         "workload",
         "fatigue",
