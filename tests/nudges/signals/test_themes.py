@@ -41,6 +41,7 @@ def test_the_theme_ids() -> None:
         ("there's a lot of tension between product and eng", {"conflict"}),
         ("rumours of layoffs again, hard to focus", {"uncertainty"}),
         ("the reorg announcement was vague", {"uncertainty"}),
+        ("nobody can tell me if my contract gets renewed", {"uncertainty"}),
         ("kinda lonely being the only remote person on this team", {"isolation"}),
         ("feel like i'm always out of the loop", {"isolation"}),
         ("asked in 3 channels and it's like shouting into the void", {"isolation"}),
@@ -53,6 +54,7 @@ def test_the_theme_ids() -> None:
         ("worked all weekend to get the release out", {"after_hours"}),
         ("still online at 11pm finishing the deck", {"after_hours"}),
         ("paged at 2am for a non-urgent ticket", {"after_hours"}),
+        ("6am calls with the sydney office every day", {"after_hours"}),
     ],
 )
 def test_each_theme(text: str, expected: set[str]) -> None:
