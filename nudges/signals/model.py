@@ -1,4 +1,6 @@
-"""The learned part of the themes: one logistic model per theme, fitted on labelled chat.
+"""The learned parts of the signals, fitted on labelled chat: one logistic model per theme,
+and a linear valence model for messages in which the rules find no feeling
+(:class:`ValenceModel`).
 
 The theme rules (``themes.py``, ``lexicons/themes.jsonl``) name the phrases that clearly
 mean a theme. People say the same things in many more ways ("two people short", "still no
@@ -44,7 +46,6 @@ def grams(lowers: Sequence[str]) -> set[str]:
     return {*words, *pairs, *stems}
 
 
-_STOPS = STOP_WORDS | {START}
 THEMES_FILE = "themes_model.json"
 POSITIVE = "<valence+>"
 NEGATIVE = "<valence->"
@@ -147,23 +148,24 @@ def _shipped(name: str) -> str | None:
 
 
 VALENCE_FILE = "valence_model.json"
+_STOPS = STOP_WORDS | {START}
 
 
 def implicit_features(words: Sequence[str | None]) -> set[str]:
     """What the valence model reads: the words the rules have no entry for (``None`` stands
     for a word they rate, a modifier or a punctuation mark) and the pairs of such words,
     leaving out those made of stop words only ("the", "to it")."""
-    grams: set[str] = set()
+    features: set[str] = set()
     previous: str | None = START
     for word in words:
         if word is not None:
             word = NUMBER if word[:1].isdigit() else word
             if word not in STOP_WORDS:
-                grams.add(word)
+                features.add(word)
             if previous is not None and not (previous in _STOPS and word in STOP_WORDS):
-                grams.add(f"{previous} {word}")
+                features.add(f"{previous} {word}")
         previous = word
-    return grams
+    return features
 
 
 @dataclass(frozen=True, slots=True)
