@@ -235,6 +235,4 @@ class Cleaner:
             text = _SHORTCODE.sub(self._replace_shortcode, text)
         if "_" in text or "*" in text or "~" in text:
             text = _EMPHASIS.sub("", text)
-        if "  " in text or "\n" in text or "\t" in text or "\r" in text:
-            text = _SPACES.sub(" ", text)
-        return text.strip()
+        return " ".join(text.split())  # single spaces only: what the tokenizer splits on

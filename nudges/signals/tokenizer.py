@@ -10,9 +10,14 @@ lexicon (":-/", "D:") or a Slack shortcode (":party_blob:") stays whole, as in V
 whitespace split; "[pic]:" is not an emoticon. A hashtag is split from its word, so
 "#awful" still reads as "awful".
 
-spaCy's rule-based English tokenizer would split contractions and compounds into pieces
-the rules would have to glue back, and it costs as much per message as all of VADER; one
-regular expression and a ``Doc`` built from the word list cost a third of that.
+The split is spaCy's own :class:`~spacy.tokenizer.Tokenizer` with chat rules instead of
+English ones: English rules would split contractions and compounds into pieces the rules
+would have to glue back. A chunk between spaces is one token when it is an emoticon or a
+shortcode (``token_match``); marks after an emoticon come off one by one
+(``suffix_search``); any other chunk is cut where one piece of :data:`PIECES` ends and the
+next begins (``infix_finditer``, with empty matches: cut points, not tokens). spaCy keeps
+the pieces of the chunks it has split (up to :data:`CACHE_SIZE` of them), so a word seen
+before costs one hash look-up and no Python at all.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections.abc import Callable, Sequence
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
@@ -30,15 +36,20 @@ from nudges.signals.cleaning import Cleaner
 from nudges.signals.resources import load, vader_emoticons
 
 _SHORTCODE = re.compile(r":[a-z0-9_+'\-]+:")
-_PIECES = re.compile(
+PIECES = re.compile(
     r"https?://\S+|www\.\S+"  # a link
     r"|\d+(?:[.,:/]\d+)+"  # a number with separators: 4.8, 10:15, 1,204, 10/10
     r"|@?\w+(?:'\w+)*(?:-\w+(?:'\w+)*)*"  # a word, contraction, compound or mention
     r"|[^\w\s]"  # one punctuation mark or emoji
 )
-_PIECES_WITH_SPACE = re.compile(f"({_PIECES.pattern})( ?)")
+"""The pieces of a chunk between spaces that is not kept whole: every character of it is
+in exactly one piece."""
 _TRAILING = ",.!?;:"
-_COMMON_MARKS = ",.'?!-@#"
+_LAST = re.compile(r".\Z", re.DOTALL)
+_CUT = re.compile("")
+CACHE_SIZE = 100_000
+"""Distinct chunks whose split spaCy keeps (spaCy's default is 10,000): the words of a
+team's chat, and far below the vocabulary's own bound (``VOCABULARY_LIMIT``)."""
 _CAPITALS = re.compile(r"[A-Z][A-Z]")
 CAPITALS_KEY = "nudges.signals.capitals"
 """``doc.user_data`` key: whether the text has two capitals in a row (else no word is in
@@ -75,77 +86,43 @@ class ChatTokenizer:
         self.vocab = vocab
         self.cleaner = cleaner
         self.emoticons = emoticons
-        self._maybe_whole = _maybe_whole(emoticons)
+        self._splitter = Tokenizer(
+            vocab,
+            suffix_search=self._trailing_mark,
+            infix_finditer=self._cuts,
+            token_match=self._whole,
+            max_cache_size=CACHE_SIZE,
+        )
 
     def __call__(self, text: str) -> Doc:
         """Tokenize the readable text of one Slack or Teams message."""
         return self.split(self.cleaner(text))
 
     def split(self, text: str) -> Doc:
-        """Tokenize text that is already clean (one space between chunks)."""
-        doc = self._split(text)
+        """Tokenize text that is already clean: chunks between single spaces, no other
+        whitespace (what the cleaner returns)."""
+        doc: Doc = self._splitter(text)
+        doc.user_data[LOWERS_KEY] = [token.lower_ for token in doc]
         doc.user_data[CAPITALS_KEY] = _CAPITALS.search(text) is not None
         return doc
 
-    def _doc(self, words: list[str], spaces: list[bool]) -> Doc:
-        doc = Doc(self.vocab, words=words, spaces=spaces)
-        doc.user_data[LOWERS_KEY] = [word.lower() for word in words]
-        return doc
+    def _whole(self, chunk: str) -> bool:
+        """An emoticon or a shortcode stays one token."""
+        return chunk in self.emoticons or (
+            chunk[:1] == ":" and _SHORTCODE.fullmatch(chunk) is not None
+        )
 
-    def _split(self, text: str) -> Doc:
-        if self._maybe_whole.search(text) is None:
-            # No chunk to keep whole: one pass of the expression over the whole text.
-            pairs = _PIECES_WITH_SPACE.findall(text)
-            return self._doc([word for word, _ in pairs], [bool(space) for _, space in pairs])
-        chunks = text.split(" ")
-        emoticons = self.emoticons
-        if (
-            emoticons.isdisjoint(chunks)
-            and emoticons.isdisjoint([chunk.rstrip(_TRAILING) for chunk in chunks])
-            and _SHORTCODE.search(text) is None
-        ):
-            # No chunk to keep whole: one pass of the expression over the whole text.
-            pairs = _PIECES_WITH_SPACE.findall(text)
-            return self._doc([word for word, _ in pairs], [bool(space) for _, space in pairs])
-        return self._split_chunks(chunks)
+    def _trailing_mark(self, chunk: str) -> re.Match[str] | None:
+        """The last mark of an emoticon followed by marks (":-/," is ":-/" and ",")."""
+        if chunk[-1] in _TRAILING and chunk.rstrip(_TRAILING) in self.emoticons:
+            return _LAST.search(chunk)
+        return None
 
-    def _split_chunks(self, chunks: list[str]) -> Doc:
-        words: list[str] = []
-        spaces: list[bool] = []
-        emoticons = self.emoticons
-        for chunk in chunks:
-            if not chunk:
-                continue
-            if chunk in emoticons or (chunk[0] == ":" and _SHORTCODE.fullmatch(chunk)):
-                words.append(chunk)
-            elif chunk[-1] in _TRAILING and chunk.rstrip(_TRAILING) in emoticons:
-                stem = chunk.rstrip(_TRAILING)
-                words.append(stem)
-                words.extend(chunk[len(stem) :])
-            else:
-                words.extend(_PIECES.findall(chunk))
-            spaces.extend([False] * (len(words) - len(spaces)))
-            if spaces:
-                spaces[-1] = True
-        if spaces:
-            spaces[-1] = False
-        return self._doc(words, spaces)
-
-
-def _maybe_whole(emoticons: frozenset[str]) -> re.Pattern[str]:
-    """A quick test that finds every text holding a chunk to keep whole (and a few more).
-
-    An emoticon the expression would split ("D:", ":-/") holds a mark that plain prose
-    rarely uses (":", ";", "(", "=", ...), or is one of a few made of letters, dots and
-    dashes only ("o.O", "v.v"); a shortcode holds ":". Texts without any of these, most of
-    them, skip the chunk-by-chunk checks.
-    """
-    special = [emoticon for emoticon in emoticons if _PIECES.findall(emoticon) != [emoticon]]
-    common = set(_COMMON_MARKS)
-    rare = sorted({c for e in special for c in e if not c.isalnum() and c not in common} | {":"})
-    plain = sorted({e for e in special if not any(c in rare for c in e)}, key=len, reverse=True)
-    parts = ["[" + re.escape("".join(rare)) + "]", *(re.escape(e) for e in plain)]
-    return re.compile("|".join(parts))
+    @staticmethod
+    def _cuts(chunk: str) -> list[re.Match[str]]:
+        """Empty matches where one piece of the chunk ends and the next begins."""
+        ends = [piece.end() for piece in PIECES.finditer(chunk)]
+        return [cut for end in ends[:-1] if (cut := _CUT.match(chunk, end)) is not None]
 
 
 def create_chat_tokenizer() -> Callable[[Language], ChatTokenizer]:

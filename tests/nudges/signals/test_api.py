@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from nudges.signals import (
     score_many,
 )
 from nudges.signals.evaluation import load_workplace_set
+from nudges.signals.tokenizer import LOWERS_KEY, PIECES, ChatTokenizer
 
 DEV_SET = Path(__file__).parents[2] / "data" / "workplace_chat.jsonl"
 
@@ -170,6 +172,51 @@ def test_hostile_input_returns_a_number_and_never_raises(text: str) -> None:
     assert result.sentiment == value
     assert result.themes <= THEMES
     assert isinstance(result.distress, bool)
+
+
+def _reference_split(tokenizer: ChatTokenizer, clean: str) -> list[str]:
+    """The tokenizer's rule written plainly, chunk by chunk (see tokenizer.py)."""
+    words: list[str] = []
+    for chunk in clean.split():
+        stem = chunk.rstrip(",.!?;:")
+        if tokenizer._whole(chunk):
+            words.append(chunk)
+        elif stem != chunk and stem in tokenizer.emoticons:
+            words.extend([stem, *chunk[len(stem) :]])
+        else:
+            words.extend(PIECES.findall(chunk))
+    return words
+
+
+_CHUNKS = st.sampled_from(
+    ["great", "ship", "it", "D:", "D:,", ":-/", ":-/.", "o.O", "v.v", ":)", ":)):", "<3",
+     "10:15", "12:30pm", "4.8/5", "a@b.com", "prod,", "(fyi)", ":party_blob:", ":party_blob:.",
+     "xD", "well...", "re-org'd", "don't", "#win", "@user", "🎉", ":/", "=)", "👍🏽!"]
+)  # fmt: skip
+CHAT_LIKE = st.text(
+    alphabet="ab I'-:;()/.,!?@#_+=<>DPpO0129 😂🔥\u00a0\u2028\t\n", max_size=80
+) | st.lists(_CHUNKS, min_size=1, max_size=8).map(" ".join)
+
+
+@functools.cache
+def _tokenizer() -> ChatTokenizer:
+    tokenizer = build_pipeline().tokenizer
+    assert isinstance(tokenizer, ChatTokenizer)
+    return tokenizer
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=CHAT_LIKE)
+def test_the_tokenizer_splits_by_its_rule_and_single_spaces_only(text: str) -> None:
+    tokenizer = _tokenizer()
+    clean = tokenizer.cleaner(text)
+
+    doc = tokenizer.split(clean)
+
+    assert clean == " ".join(clean.split())
+    assert [token.text for token in doc] == _reference_split(tokenizer, clean)
+    assert doc.text == clean
+    assert doc.user_data[LOWERS_KEY] == [token.lower_ for token in doc]
 
 
 def test_huge_input_is_read_up_to_the_limit() -> None:

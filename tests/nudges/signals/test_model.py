@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from spacy.language import Language
 
 from nudges.signals import analyze_many, build_pipeline
@@ -24,7 +22,7 @@ from nudges.signals.model import (
     theme_features,
 )
 from nudges.signals.themes import THEMES
-from nudges.signals.tokenizer import LOWERS_KEY, ChatTokenizer, lower_words
+from nudges.signals.tokenizer import LOWERS_KEY, lower_words
 from nudges.signals.training import fingerprint, train, training_files
 
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -131,20 +129,3 @@ def test_lower_words_falls_back_to_the_tokens() -> None:
     assert lower_words(doc) == ["crushed", "it", "today"]
     del doc.user_data[LOWERS_KEY]
     assert lower_words(doc) == ["crushed", "it", "today"]
-
-
-_CHUNKS = st.sampled_from(
-    ["great", "ship", "it", "D:", ":-/", "o.O", "v.v", ":)", "<3", "10:15", "prod,", "(fyi)",
-     ":party_blob:", "xD", "well...", "re-org", "don't", "#win", "@user", "🎉", ":/", "=)"]
-)  # fmt: skip
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_CHUNKS, min_size=1, max_size=8))
-def test_the_quick_path_splits_like_the_chunk_by_chunk_path(chunks: list[str]) -> None:
-    nlp = pipeline()
-    tokenizer = cast(ChatTokenizer, nlp.tokenizer)
-    text = " ".join(chunks)
-    quick = [token.text for token in tokenizer.split(text)]
-    careful = [token.text for token in tokenizer._split_chunks(text.split(" "))]
-    assert quick == careful
