@@ -116,14 +116,14 @@ class ThemesComponent:
         self.model = load_theme_model()
 
     def themes(self, doc: Doc) -> frozenset[str]:
-        """The rules' themes, and those the learned model (model.py) finds said in other
-        words, when a model is shipped."""
+        """The rules' themes; with a shipped model (model.py), those it confirms and those
+        it finds said in other words."""
         stored_valence = stored(doc, "valence", 0.0)
         valence = float(stored_valence) if isinstance(stored_valence, float | int) else 0.0
         found = self.tagger(doc, valence=valence)
         if self.model is None:
             return found
-        return found | self.model.themes(theme_features(lower_words(doc), found, valence))
+        return self.model.themes(theme_features(lower_words(doc), found, valence), found)
 
     def __call__(self, doc: Doc) -> Doc:
         """Tag ``doc`` in place (after the sentiment component, which it reads)."""

@@ -9,7 +9,11 @@ context. The model reads a message's words, word pairs and stems, which themes t
 and whether the message reads as positive or negative, and weighs them with what it learned
 from labelled messages:
 
-    theme reported  <=>  bias[theme] + sum of weights[feature][theme] > 0
+    score[theme] = bias[theme] + sum of weights[feature][theme]
+    theme reported  <=>  score > 0, or the rules found it and score > keep[theme]
+
+so the model adds themes said in other words and drops a rule's find where the rest of the
+message says it means something else ("the deadline for feedback" is not workload).
 
 ``themes_model.json`` in ``lexicons/`` holds the numbers; ``python -m nudges.signals.training``
 fits them (scikit-learn) on the labelled training sets in ``tests/data/workplace_train/``
@@ -20,8 +24,9 @@ look-up per word, per pair and per rule theme.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -71,17 +76,23 @@ def theme_features(lowers: Sequence[str], rule_themes: Iterable[str], valence: f
 class ThemeModel:
     """One logistic model per theme over :func:`theme_features`, fitted on labelled chat.
 
-    A theme is reported when ``bias[theme] + sum of weights[feature][theme] > 0``; each bias
-    already holds the decision threshold training chose for that theme, so precision comes
-    before recall the way the training report says.
+    A theme is reported when ``score = bias[theme] + sum of weights[feature][theme]`` is
+    above 0, or when the rules found it and the score is above ``keep[theme]`` (below 0:
+    the rules need less evidence than the model alone). Each bias already holds the
+    threshold training chose for that theme, so precision comes before recall the way the
+    training report says. A theme without a ``keep`` is always reported when the rules
+    find it.
     """
 
     bias: Mapping[str, float]
     weights: Mapping[str, Mapping[str, float]]
     """feature -> theme -> weight (one look-up per feature for all themes)."""
+    keep: Mapping[str, float] = field(default_factory=dict)
+    """theme -> the least score at which a theme the rules found is still reported."""
 
-    def themes(self, features: Iterable[str]) -> frozenset[str]:
-        """The themes whose score is above their threshold."""
+    def themes(self, features: Iterable[str], found: Iterable[str] = ()) -> frozenset[str]:
+        """The themes above their threshold, and those of ``found`` (the rules' themes)
+        above their ``keep``."""
         totals = dict(self.bias)
         weights = self.weights
         for feature in features:
@@ -89,14 +100,19 @@ class ThemeModel:
             if row is not None:
                 for theme, weight in row.items():
                     totals[theme] += weight
-        return frozenset(theme for theme, total in totals.items() if total > 0)
+        keep = self.keep
+        kept = {theme for theme in found if totals.get(theme, 0.0) > keep.get(theme, -math.inf)}
+        return frozenset(theme for theme, total in totals.items() if total > 0).union(kept)
 
     def to_json(self, *, trained_on: Mapping[str, object]) -> str:
         """The model file's text: one feature per line, sorted, four decimals."""
         return _model_json(
             "nudges.signals theme model; fitted by nudges.signals.training",
             trained_on,
-            {"bias": {t: round(b, 4) for t, b in self.bias.items()}},
+            {
+                "bias": {t: round(b, 4) for t, b in self.bias.items()},
+                "keep": {t: round(k, 4) for t, k in self.keep.items()},
+            },
             {f: {t: round(w, 4) for t, w in row.items()} for f, row in self.weights.items()},
         )
 
@@ -106,16 +122,17 @@ class ThemeModel:
         body = json.loads(text)
         try:
             bias = {str(theme): float(value) for theme, value in body["bias"].items()}
+            keep = {str(theme): float(value) for theme, value in body.get("keep", {}).items()}
             weights = {
                 str(feature): {str(theme): float(value) for theme, value in row.items()}
                 for feature, row in body["weights"].items()
             }
         except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise ValueError(f"{THEMES_FILE} is not a theme model: {error!r}") from None
-        unknown = {theme for row in weights.values() for theme in row} - set(bias)
+        unknown = ({theme for row in weights.values() for theme in row} | set(keep)) - set(bias)
         if unknown:
             raise ValueError(f"{THEMES_FILE} weighs themes without a bias: {sorted(unknown)}")
-        return cls(bias=bias, weights=weights)
+        return cls(bias=bias, weights=weights, keep=keep)
 
 
 def _model_json(

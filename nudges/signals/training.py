@@ -12,10 +12,11 @@ held-out set is never read here. Choices are made by cross-validation on the tra
 alone, one fold per file: each file is one writer, and the model is for writers it has never
 read, so a fold never shares a writer with the data it is fitted on (mixing writers'
 messages across folds rewarded learning their habits). The regularisation is chosen by the
-F1 of all themes together, then for each theme the cut with the best F1 among those at least
-``THEME_PRECISION`` precise. The pipeline reports the themes the rules find and adds those
-the model finds (``components.py``), so the model's cut is set above the issue's precision
-target of 0.85: what it adds must not dilute what the rules say. Features seen in fewer than
+F1 of all themes together, then each theme's two cuts (:class:`Cuts`): above one the model
+reports the theme on its own, above the other it keeps a theme the rules found (dropping a
+find only where the rules clearly misfire, :data:`VETO_COST`). The add cuts make one
+trade-off of false against true themes for all themes, the one with the best F1 at
+``THEME_PRECISION`` precision overall. Features seen in fewer than
 ``MIN_COUNT`` messages are dropped: a phrase one writer used once says nothing about how
 people talk.
 """
@@ -28,7 +29,7 @@ import math
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -57,7 +58,7 @@ DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 """The labelled sets in a source checkout (an installed package has none: pass --data)."""
 LEXICONS = Path(__file__).resolve().parent / "lexicons"
 C_VALUES = (1.0, 3.0, 10.0, 30.0)
-THEME_PRECISION = 0.9
+THEME_PRECISION = 0.85
 MIN_COUNT = 2
 SEED = 20261126
 MIN_WEIGHT = 0.05
@@ -189,24 +190,104 @@ def _out_of_fold(
     return logits
 
 
-def _threshold(logits: Sequence[float], truth: Sequence[bool]) -> float:
-    """The cut with the best F1 among those whose precision is at least THEME_PRECISION
-    (the best F1 cut when none is that precise)."""
-    ranked = sorted(zip(logits, truth, strict=True), key=lambda pair: -pair[0])
-    positives = sum(truth)
-    best: tuple[bool, float, float] = (False, 0.0, ranked[0][0] + 1.0 if ranked else 0.0)
-    hits = 0
-    for taken, (logit, is_theme) in enumerate(ranked, start=1):
-        hits += is_theme
-        if taken < len(ranked) and ranked[taken][0] == logit:
-            continue  # a cut cannot split equal scores
-        precision = hits / taken
+KEEP_CANDIDATES = 30
+KEEP_SHARE = 0.6
+"""The keep cuts tried for a theme: none, and the scores below which up to this share of the
+rules' finds (in ``KEEP_CANDIDATES`` steps) would be dropped."""
+VETO_COST = 4.0
+"""A rule's find is dropped only where, of the finds dropped, at most one in
+``1 + VETO_COST`` was right: the rules are written with intent, so the model overrules
+them only where they clearly misfire."""
+TRADE_OFFS = tuple(step / 20 for step in range(4, 121))
+"""How many false themes one more true theme may cost (0.2 .. 6): one value for all themes,
+the one with the best F1 among those whose precision is at least ``THEME_PRECISION``."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """A theme's candidate cuts: for the chosen keep, each add cut and what it reports."""
+
+    keep: float
+    adds: Any  # numpy arrays, one entry per add cut
+    hits: Any
+    false: Any
+
+
+def _options(logits: Sequence[float], found: Sequence[bool], truth: Sequence[bool]) -> _Options:
+    """The keep cut (see :data:`VETO_COST`) and, with it, every add cut of one theme."""
+    import numpy as np
+
+    scores = np.asarray(logits, dtype=float)
+    rule = np.asarray(found, dtype=bool)
+    right = np.asarray(truth, dtype=bool)
+    scores_found = np.sort(scores[rule])
+    keeps = [-math.inf] + [
+        float(scores_found[int(len(scores_found) * KEEP_SHARE * step / KEEP_CANDIDATES)]) - 1e-9
+        for step in range(1, KEEP_CANDIDATES + 1)
+        if len(scores_found)
+    ]
+
+    def kept_value(keep: float) -> float:
+        kept = rule & (scores > keep)
+        return float((kept & right).sum() - VETO_COST * (kept & ~right).sum())
+
+    keep = max(keeps, key=kept_value)  # the first (no veto) wins ties
+    kept = rule & (scores > keep)
+    order = np.argsort(-scores[~kept], kind="stable")
+    rest_scores = scores[~kept][order]
+    rest_right = right[~kept][order]
+    # A cut after each distinct score (a cut cannot split equal scores), or above all.
+    last = np.append(rest_scores[:-1] != rest_scores[1:], True)[: len(rest_scores)]
+    hits = np.concatenate([[0], np.cumsum(rest_right)[last]]) + (kept & right).sum()
+    false = np.concatenate([[0], np.cumsum(~rest_right)[last]]) + (kept & ~right).sum()
+    adds = np.concatenate([[math.inf], rest_scores[last] - 1e-9])
+    return _Options(keep, adds, hits, false)
+
+
+def _choose_cuts(
+    logits: Sequence[Mapping[str, float]], data: Sequence[Example], labels: Sequence[frozenset[str]]
+) -> dict[str, Cuts]:
+    """Each theme's cuts, for the trade-off with the best F1 at ``THEME_PRECISION``."""
+    import numpy as np
+
+    options = {
+        theme: _options(
+            [row[theme] for row in logits],
+            [theme in example.rule_themes for example in data],
+            [theme in row for row in labels],
+        )
+        for theme in sorted(THEMES)
+    }
+    positives = sum(len(row) for row in labels)
+    best: tuple[bool, float, dict[str, Cuts]] = (False, -1.0, {})
+    for trade_off in TRADE_OFFS:
+        chosen = {
+            theme: int(np.argmax(option.hits - trade_off * option.false))
+            for theme, option in options.items()
+        }
+        hits = sum(int(options[theme].hits[i]) for theme, i in chosen.items())
+        false = sum(int(options[theme].false[i]) for theme, i in chosen.items())
+        precision = hits / (hits + false) if hits else 0.0
         recall = hits / positives if positives else 0.0
         f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-        candidate = (precision >= THEME_PRECISION, f1, logit - 1e-9)
-        if candidate[:2] > best[:2]:
-            best = candidate
+        if (precision >= THEME_PRECISION, f1) > best[:2]:
+            cuts = {
+                theme: Cuts(float(options[theme].adds[i]), options[theme].keep)
+                for theme, i in chosen.items()
+            }
+            best = (precision >= THEME_PRECISION, f1, cuts)
     return best[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Cuts:
+    """Where a theme's score counts: alone above ``add``, for a rule's find above ``keep``."""
+
+    add: float
+    keep: float
+
+    def decide(self, logit: float, found: bool) -> bool:
+        return logit > self.add or (found and logit > self.keep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +300,7 @@ class Report:
     model: PrecisionRecall
     rules: PrecisionRecall
     both: PrecisionRecall
-    """The rules' themes plus the model's: what the pipeline reports."""
+    """The rules' themes the model keeps, plus the model's own: what the pipeline reports."""
 
 
 def train(
@@ -245,11 +326,12 @@ def train(
             best = (f1, c, logits)
     assert best is not None
     _f1, c, logits = best
-    cuts = {
-        theme: _threshold([row[theme] for row in logits], [theme in row for row in labels])
-        for theme in sorted(THEMES)
-    }
-    predicted = [frozenset(t for t, v in row.items() if v > cuts[t]) for row in logits]
+    cuts = _choose_cuts(logits, data, labels)
+    predicted = [frozenset(t for t in THEMES if cuts[t].decide(row[t], False)) for row in logits]
+    decided = [
+        frozenset(t for t in THEMES if cuts[t].decide(row[t], t in example.rule_themes))
+        for row, example in zip(logits, data, strict=True)
+    ]
     fitted = _fit(data, c)
     weights: dict[str, dict[str, float]] = {}
     for theme, (_bias, row) in fitted.items():
@@ -257,8 +339,9 @@ def train(
             if abs(weight) >= MIN_WEIGHT:
                 weights.setdefault(feature, {})[theme] = weight
     model = ThemeModel(
-        bias={theme: intercept - cuts[theme] for theme, (intercept, _row) in fitted.items()},
+        bias={theme: intercept - cuts[theme].add for theme, (intercept, _row) in fitted.items()},
         weights=weights,
+        keep={theme: cut.keep - cut.add for theme, cut in cuts.items() if cut.keep > -math.inf},
     )
     report = Report(
         examples=len(data),
@@ -266,10 +349,7 @@ def train(
         features=len(weights),
         model=set_precision_recall(labels, predicted),
         rules=set_precision_recall(labels, [example.rule_themes for example in data]),
-        both=set_precision_recall(
-            labels,
-            [found | example.rule_themes for found, example in zip(predicted, data, strict=True)],
-        ),
+        both=set_precision_recall(labels, decided),
     )
     return model, report
 

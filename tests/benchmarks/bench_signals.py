@@ -195,10 +195,10 @@ def run(repeat: int, shared: Path) -> None:
         print_distress("workplace unread", unread)
     print(
         "(the development set is in the theme model's training data; the held-out set is in"
-        " no training data.\n 'workplace train': the ten independently written sets the"
+        " no training data.\n 'workplace train': the independently written sets the"
         " valence model is fitted on; six of them were read to write rules (see\n"
         " tests/data/ANNOTATION.md). 'workplace unread': four more sets no rule was written"
-        " from and no valence model fitted on.\n The theme model is fitted on all fourteen, so"
+        " from and no valence model fitted on.\n The theme model is fitted on all of them, so"
         " neither has theme figures; the unread sets still measure distress)"
     )
 

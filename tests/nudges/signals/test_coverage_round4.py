@@ -3,9 +3,26 @@ the valence of more first-person despair forms, each with look-alikes that stay 
 
 from __future__ import annotations
 
-import pytest
+import functools
+from typing import cast
 
-from nudges.signals import analyze, score
+import pytest
+from spacy.language import Language
+
+from nudges.signals import analyze, build_pipeline, score
+from nudges.signals.components import ThemesComponent
+
+
+@functools.cache
+def pipeline() -> Language:
+    return build_pipeline()
+
+
+def rule_themes(text: str) -> frozenset[str]:
+    """The themes the rules find (the learned model may still overrule one of them)."""
+    doc = pipeline()(text)
+    tagger = cast(ThemesComponent, pipeline().get_pipe("nudges_themes")).tagger
+    return tagger(doc, valence=doc._.valence)
 
 
 def reading(text: str) -> str:
@@ -61,7 +78,7 @@ def test_look_alikes_stay_neutral(text: str) -> None:
     ],
 )
 def test_word_form_theme_patterns(text: str, theme: str) -> None:
-    assert theme in analyze(text).themes
+    assert theme in rule_themes(text)
 
 
 @pytest.mark.parametrize(

@@ -102,17 +102,37 @@ def test_refitting_gives_the_shipped_decisions(tmp_path: Path) -> None:
     assert differ <= 8  # weights under the file's cut-off are left out
 
 
-def test_the_pipeline_reports_the_rules_themes_plus_the_models() -> None:
+def test_the_pipeline_reports_what_the_model_makes_of_the_rules_themes() -> None:
     rows = load_workplace_set(DATA / "workplace_chat.jsonl")
     nlp = pipeline()
     component = cast(ThemesComponent, nlp.get_pipe("nudges_themes"))
+    model = component.model
+    assert model is not None
     texts = [row.text for row in rows]
-    added = 0
+    found = added = dropped = 0
     for doc, result in zip(nlp.pipe(texts), analyze_many(texts), strict=True):
         rules = component.tagger(doc, valence=result.sentiment)
-        assert rules <= result.themes
+        features = theme_features(lower_words(doc), rules, result.sentiment)
+        assert result.themes == model.themes(features, rules)
+        found += len(rules)
         added += len(result.themes - rules)
+        dropped += len(rules - result.themes)
     assert added > 0
+    assert dropped <= found // 20  # the model overrules the rules only where they misfire
+
+
+def test_a_rule_find_needs_less_evidence_than_the_model_alone() -> None:
+    model = ThemeModel(
+        bias={"workload": -1.0, "fatigue": -1.0},
+        weights={"swamped": {"workload": 0.5, "fatigue": 0.5}, "fine": {"workload": -2.0}},
+        keep={"workload": -0.8},
+    )
+
+    assert model.themes({"swamped"}) == frozenset()
+    assert model.themes({"swamped"}, {"workload"}) == {"workload"}
+    assert model.themes({"swamped", "fine"}, {"workload"}) == frozenset()
+    assert model.themes({"swamped", "fine"}, {"fatigue"}) == {"fatigue"}  # no keep: kept
+    assert ThemeModel.from_json(model.to_json(trained_on={})) == model
 
 
 def test_the_model_finds_a_theme_said_without_a_cue_word() -> None:

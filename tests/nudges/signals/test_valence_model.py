@@ -93,7 +93,11 @@ def test_refitting_gives_the_shipped_weights() -> None:
 
 def test_the_model_only_speaks_where_the_rules_find_no_feeling() -> None:
     component = sentiment()
-    texts = [row.text for row in load_workplace_set(DATA / "workplace_chat.jsonl")]
+    texts = [
+        row.text
+        for name in ("workplace_chat.jsonl", "workplace_train/finance.jsonl")
+        for row in load_workplace_set(DATA / name)
+    ]
     spoke = 0
     for doc in pipeline().pipe(texts, disable=["nudges_themes"]):
         rules = component.rules_valence(doc)
