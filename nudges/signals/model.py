@@ -5,9 +5,9 @@ and a linear valence model for messages in which the rules find no feeling
 The theme rules (``themes.py``, ``lexicons/themes.jsonl``) name the phrases that clearly
 mean a theme. People say the same things in many more ways ("two people short", "still no
 access to the repo", "ate lunch at my desk alone again"), and some cue words mislead in
-context. The model reads a message's words, word pairs and stems, which themes the rules found,
-and whether the message reads as positive or negative, and weighs them with what it learned
-from labelled messages:
+context. The model reads a message's words, word pairs (adjacent, or one word apart) and
+stems, which themes the rules found, and whether the message reads as positive or negative,
+and weighs them with what it learned from labelled messages:
 
     score[theme] = bias[theme] + sum of weights[feature][theme]
     theme reported  <=>  score > 0, or the rules found it and score > keep[theme]
@@ -44,11 +44,13 @@ its family taught. Five letters is the usual length of such prefix stems."""
 
 
 def grams(lowers: Sequence[str]) -> set[str]:
-    """A message's lower-case words, adjacent word pairs and stems of long words."""
+    """A message's lower-case words, adjacent word pairs, pairs with one word between them
+    ("no _ from": "no reply from", "no answer from") and stems of long words."""
     words = [NUMBER if word[:1].isdigit() else word for word in lowers]
     pairs = [f"{a} {b}" for a, b in zip([START, *words], words, strict=False)]
+    gapped = [f"{a} _ {b}" for a, b in zip(words, words[2:], strict=False)]
     stems = [f"~{word[:STEM]}" for word in words if len(word) > STEM]
-    return {*words, *pairs, *stems}
+    return {*words, *pairs, *gapped, *stems}
 
 
 THEMES_FILE = "themes_model.json"

@@ -49,6 +49,7 @@ def test_features_are_words_pairs_stems_rule_themes_and_the_valence_sign() -> No
         "<s> still",
         "still no",
         "no access",
+        "still _ access",
         "~acces",
     }
     assert "~overw" in grams(["overworked"]) & grams(["overwhelmed"])

@@ -44,7 +44,8 @@ def test_the_theme_ids() -> None:
         ("nobody can tell me if my contract gets renewed", {"uncertainty"}),
         ("kinda lonely being the only remote person on this team", {"isolation"}),
         ("feel like i'm always out of the loop", {"isolation"}),
-        ("asked in 3 channels and it's like shouting into the void", {"isolation"}),
+        # asked and no answer: blocked as well (ANNOTATION.md: "no answers")
+        ("asked in 3 channels and it's like shouting into the void", {"isolation", "blocked"}),
         ("blocked on the security review for two days now", {"blocked"}),
         ("still waiting on legal to sign off", {"blocked"}),
         ("can't close the books until IT fixes the interface", {"blocked"}),
