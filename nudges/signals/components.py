@@ -18,7 +18,7 @@ and splits words the way VADER reads them, so every component sees what a reader
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
 from spacy.language import Language
@@ -71,6 +71,7 @@ class SentimentComponent:
     def __init__(self, nlp: Language) -> None:
         self.scorer = SentimentScorer(nlp.vocab, load(), nlp.make_doc)
         self.model = load_valence_model()
+        self.scorer.bad_news = self.bad_news
 
     def valence(self, doc: Doc) -> float:
         """:meth:`rules_valence`; when the rules find no feeling, the learned valence
@@ -94,6 +95,13 @@ class SentimentComponent:
             return 0.0
         total = self.model.total(implicit_features(self.scorer.unrated(lower_words(doc))))
         return squash(total) if abs(total) >= self.model.band else 0.0
+
+    def bad_news(self, words: Sequence[str | None]) -> bool:
+        """Whether the valence model reads ``words`` (None: a word the rules rate) as
+        clearly bad: what makes praise said of them sarcastic (sentiment.py)."""
+        if self.model is None:
+            return False
+        return self.model.total(implicit_features(words)) <= -self.model.band
 
     def __call__(self, doc: Doc) -> Doc:
         """Score ``doc`` in place."""

@@ -79,8 +79,9 @@ class ThemeModel:
     """One logistic model per theme over :func:`theme_features`, fitted on labelled chat.
 
     A theme is reported when ``score = bias[theme] + sum of weights[feature][theme]`` is
-    above 0, or when the rules found it and the score is above ``keep[theme]`` (below 0:
-    the rules need less evidence than the model alone). Each bias already holds the
+    above 0, or when the rules found it and the score is above ``keep[theme]`` (where
+    that is below 0, a rule's find needs less evidence than the model alone; above 0, the
+    model decides alone and the rules count only as its features). Each bias already holds the
     threshold training chose for that theme, so precision comes before recall the way the
     training report says. A theme without a ``keep`` is always reported when the rules
     find it.

@@ -158,6 +158,9 @@ class SentimentScorer:
         tuning: Tuning | None = None,
     ) -> None:
         self.tuning = tuning or Tuning()
+        self.bad_news: Callable[[Sequence[str | None]], bool] | None = None
+        """Whether words the rules do not rate say something bad (the learned valence
+        model's reading, set by the pipeline component); ``None``: the rules alone."""
         add = vocab.strings.add
         kinds = resources.modifiers
         table: dict[str, list[float | int | None]] = {}
@@ -257,6 +260,13 @@ class SentimentScorer:
         self._sarcasm_cues = frozenset(
             key_word(lower_words(doc))
             for label in ("marker", "event")
+            for doc in phrases.get(label, [])
+        )
+        # With a reader of bad news (below), praise framing plain words can be sarcastic
+        # too, so a key word of a frame or an opener also lets the matcher run.
+        self._praise_cues = frozenset(
+            key_word(lower_words(doc))
+            for label in ("frame", "opener")
             for doc in phrases.get(label, [])
         )
         self._clause_marks = frozenset(
@@ -405,6 +415,7 @@ class SentimentScorer:
             any(value < 0 for value in values)
             or bool(quoted)
             or not self._sarcasm_cues.isdisjoint(lowers)
+            or (self.bad_news is not None and not self._praise_cues.isdisjoint(lowers))
             or any(entry[2] or entry[3] & _NO for entry in found.values())
         )
 
@@ -487,8 +498,24 @@ class SentimentScorer:
         repeats = [start for start, _ in spans.get(self._repeat, [])]
         return any(
             self._bad_situation(found, situation, events, repeats, framing)
+            or self._bad_news(lowers, found, situation, framing)
             for situation in situations
         )
+
+    def _bad_news(
+        self,
+        lowers: Sequence[str],
+        found: Mapping[int, _Entry],
+        situation: range,
+        framing: Set[int],
+    ) -> bool:
+        """Whether a situation with no good word in it is bad news in plain words, as the
+        learned valence model reads them ("love how the cms logs me out every time")."""
+        if self.bad_news is None:
+            return False
+        if any((found.get(p, _PLAIN)[0] or 0.0) > 0 for p in situation if p not in framing):
+            return False
+        return self.bad_news([None if p in found else lowers[p] for p in situation])
 
     def _bad_situation(
         self,

@@ -13,10 +13,10 @@ alone, one fold per file: each file is one writer, and the model is for writers 
 read, so a fold never shares a writer with the data it is fitted on (mixing writers'
 messages across folds rewarded learning their habits). The regularisation is chosen by the
 F1 of all themes together, then each theme's two cuts (:class:`Cuts`): above one the model
-reports the theme on its own, above the other it keeps a theme the rules found (dropping a
-find only where the rules clearly misfire, :data:`VETO_COST`). The add cuts make one
-trade-off of false against true themes for all themes, the one with the best F1 at
-``THEME_PRECISION`` precision overall. Features seen in fewer than
+reports the theme on its own, above the other it keeps a theme the rules found. How readily
+the model may overrule a rule's find (:data:`VETO_COSTS`) and one trade-off of false against
+true themes for all themes are chosen together, for the best F1 at ``THEME_PRECISION``
+precision overall. Features seen in fewer than
 ``MIN_COUNT`` messages are dropped: a phrase one writer used once says nothing about how
 people talk.
 """
@@ -196,10 +196,11 @@ KEEP_CANDIDATES = 30
 KEEP_SHARE = 0.6
 """The keep cuts tried for a theme: none, and the scores below which up to this share of the
 rules' finds (in ``KEEP_CANDIDATES`` steps) would be dropped."""
-VETO_COST = 4.0
-"""A rule's find is dropped only where, of the finds dropped, at most one in
-``1 + VETO_COST`` was right: the rules are written with intent, so the model overrules
-them only where they clearly misfire."""
+VETO_COSTS = (0.25, 1.0, 4.0)
+"""How much dropping a right find of the rules weighs against dropping a wrong one: at 4 the
+model overrules the rules only where at most one in five of the finds it drops was right,
+at 0.25 wherever at most four in five were. One value for all themes, chosen with the
+trade-off below by the F1 at ``THEME_PRECISION``."""
 TRADE_OFFS = tuple(step / 20 for step in range(4, 121))
 """How many false themes one more true theme may cost (0.2 .. 6): one value for all themes,
 the one with the best F1 among those whose precision is at least ``THEME_PRECISION``."""
@@ -215,8 +216,10 @@ class _Options:
     false: Any
 
 
-def _options(logits: Sequence[float], found: Sequence[bool], truth: Sequence[bool]) -> _Options:
-    """The keep cut (see :data:`VETO_COST`) and, with it, every add cut of one theme."""
+def _options(
+    logits: Sequence[float], found: Sequence[bool], truth: Sequence[bool], veto_cost: float
+) -> _Options:
+    """The keep cut (see :data:`VETO_COSTS`) and, with it, every add cut of one theme."""
     import numpy as np
 
     scores = np.asarray(logits, dtype=float)
@@ -230,8 +233,10 @@ def _options(logits: Sequence[float], found: Sequence[bool], truth: Sequence[boo
     ]
 
     def kept_value(keep: float) -> float:
+        # Dropping finds pays when, of those dropped, the wrong ones outweigh veto_cost
+        # times the right ones; the kept finds' side of that sum is this.
         kept = rule & (scores > keep)
-        return float((kept & right).sum() - VETO_COST * (kept & ~right).sum())
+        return float(veto_cost * (kept & right).sum() - (kept & ~right).sum())
 
     keep = max(keeps, key=kept_value)  # the first (no veto) wins ties
     kept = rule & (scores > keep)
@@ -242,27 +247,36 @@ def _options(logits: Sequence[float], found: Sequence[bool], truth: Sequence[boo
     last = np.append(rest_scores[:-1] != rest_scores[1:], True)[: len(rest_scores)]
     hits = np.concatenate([[0], np.cumsum(rest_right)[last]]) + (kept & right).sum()
     false = np.concatenate([[0], np.cumsum(~rest_right)[last]]) + (kept & ~right).sum()
-    adds = np.concatenate([[math.inf], rest_scores[last] - 1e-9])
+    top = float(scores.max()) + 1.0 if len(scores) else 0.0  # above every score, finite
+    adds = np.concatenate([[top], rest_scores[last] - 1e-9])
     return _Options(keep, adds, hits, false)
 
 
 def _choose_cuts(
     logits: Sequence[Mapping[str, float]], data: Sequence[Example], labels: Sequence[frozenset[str]]
 ) -> dict[str, Cuts]:
-    """Each theme's cuts, for the trade-off with the best F1 at ``THEME_PRECISION``."""
+    """Each theme's cuts, for the veto cost and trade-off with the best F1 at
+    ``THEME_PRECISION``."""
+    import itertools
+
     import numpy as np
 
-    options = {
-        theme: _options(
-            [row[theme] for row in logits],
-            [theme in example.rule_themes for example in data],
-            [theme in row for row in labels],
-        )
-        for theme in sorted(THEMES)
+    by_cost = {
+        veto_cost: {
+            theme: _options(
+                [row[theme] for row in logits],
+                [theme in example.rule_themes for example in data],
+                [theme in row for row in labels],
+                veto_cost,
+            )
+            for theme in sorted(THEMES)
+        }
+        for veto_cost in VETO_COSTS
     }
     positives = sum(len(row) for row in labels)
     best: tuple[bool, float, dict[str, Cuts]] = (False, -1.0, {})
-    for trade_off in TRADE_OFFS:
+    for veto_cost, trade_off in itertools.product(VETO_COSTS, TRADE_OFFS):
+        options = by_cost[veto_cost]
         chosen = {
             theme: int(np.argmax(option.hits - trade_off * option.false))
             for theme, option in options.items()
@@ -404,6 +418,7 @@ def rated_examples(paths: Sequence[Path]) -> list[RatedExample]:
     nlp = build_pipeline()
     distress = cast(DistressComponent, nlp.get_pipe("nudges_distress"))
     sentiment = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment"))
+    sentiment.scorer.bad_news = None  # the rules alone: the model must not read itself
     found: list[RatedExample] = []
     for group, path in enumerate(paths):
         for row in load_workplace_set(path):

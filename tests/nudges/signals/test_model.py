@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
 from typing import cast
 
@@ -23,7 +24,7 @@ from nudges.signals.model import (
 )
 from nudges.signals.themes import THEMES
 from nudges.signals.tokenizer import LOWERS_KEY, lower_words
-from nudges.signals.training import fingerprint, train, training_files
+from nudges.signals.training import _options, fingerprint, train, training_files
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 DATA = REPOSITORY / "tests" / "data"
@@ -150,3 +151,14 @@ def test_lower_words_falls_back_to_the_tokens() -> None:
     assert lower_words(doc) == ["crushed", "it", "today"]
     del doc.user_data[LOWERS_KEY]
     assert lower_words(doc) == ["crushed", "it", "today"]
+
+
+def test_a_rule_find_is_overruled_only_where_the_dropped_finds_were_mostly_wrong() -> None:
+    scores = [-3.0, -2.5, -2.0, -1.5] + [1.0] * 6
+    found = [True] * 10
+    mostly_right = [True, True, True, False] + [True] * 6
+    mostly_wrong = [False, False, False, True] + [True] * 6
+
+    assert _options(scores, found, mostly_right, veto_cost=4.0).keep == -math.inf
+    assert -2.0 < _options(scores, found, mostly_wrong, veto_cost=4.0).keep < -1.5
+    assert math.isfinite(_options(scores, found, mostly_right, veto_cost=4.0).adds[0])

@@ -322,3 +322,14 @@ def test_the_sarcasm_quick_test_only_skips_work() -> None:
 )
 def test_chat_slang_plain_strain_and_framing_irony(text: str, expected: str) -> None:
     assert reading(text) == expected
+
+
+def test_praise_of_plain_bad_news_is_sarcasm_when_the_valence_model_reads_it() -> None:
+    text = "love how the cms logs me out every single time i hit publish"
+    nlp = build_pipeline()
+    component = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment"))
+    doc = nlp.tokenizer(text)
+
+    assert component.scorer(doc) < 0
+    component.scorer.bad_news = None  # the rules alone have no bad word to go on
+    assert component.scorer(doc) > 0
