@@ -93,6 +93,8 @@ class ChatTokenizer:
             token_match=self._whole,
             max_cache_size=CACHE_SIZE,
         )
+        self._chunk_lowers: dict[str, tuple[str, ...]] = {}
+        """Chunk between spaces -> the lower-case forms of its tokens (see :meth:`_lowers`)."""
 
     def __call__(self, text: str) -> Doc:
         """Tokenize the readable text of one Slack or Teams message."""
@@ -102,9 +104,28 @@ class ChatTokenizer:
         """Tokenize text that is already clean: chunks between single spaces, no other
         whitespace (what the cleaner returns)."""
         doc: Doc = self._splitter(text)
-        doc.user_data[LOWERS_KEY] = [token.lower_ for token in doc]
+        lowers = self._lowers(text)
+        if len(lowers) != len(doc):  # cannot happen; the components would misread words
+            lowers = [token.lower_ for token in doc]
+        doc.user_data[LOWERS_KEY] = lowers
         doc.user_data[CAPITALS_KEY] = _CAPITALS.search(text) is not None
         return doc
+
+    def _lowers(self, text: str) -> list[str]:
+        """The lower-case form of every token of ``text``, chunk by chunk from
+        :attr:`_chunk_lowers` (a ``Token`` object per word costs more than the look-up);
+        a chunk not seen before is split by spaCy alone, as it is within the text."""
+        cache = self._chunk_lowers
+        chunks = text.split(" ")
+        try:
+            return [lower for chunk in chunks for lower in cache[chunk]]
+        except KeyError:
+            if len(cache) > CACHE_SIZE:
+                cache.clear()
+            for chunk in chunks:
+                if chunk not in cache:
+                    cache[chunk] = tuple(token.lower_ for token in self._splitter(chunk))
+            return [lower for chunk in chunks for lower in cache[chunk]]
 
     def _whole(self, chunk: str) -> bool:
         """An emoticon or a shortcode stays one token."""
