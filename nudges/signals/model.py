@@ -1,6 +1,7 @@
 """The learned parts of the signals, fitted on labelled chat: one logistic model per theme,
-and a linear valence model for messages in which the rules find no feeling
-(:class:`ValenceModel`).
+a linear valence model for messages in which the rules find no feeling
+(:class:`ValenceModel`), and an irony model for workplace messages they read as positive
+(:class:`IronyModel`).
 
 The theme rules (``themes.py``, ``lexicons/themes.jsonl``) name the phrases that clearly
 mean a theme. People say the same things in many more ways ("two people short", "still no
@@ -15,10 +16,11 @@ and weighs them with what it learned from labelled messages:
 so the model adds themes said in other words and drops a rule's find where the rest of the
 message says it means something else ("the deadline for feedback" is not workload).
 
-``themes_model.json`` in ``lexicons/`` holds the numbers; ``python -m nudges.signals.training``
-fits them (scikit-learn) on the labelled training sets in ``tests/data/workplace_train/``
-and the development set, never on the held-out set. Reading a message costs one dictionary
-look-up per word, per pair and per rule theme.
+``themes_model.json`` in ``lexicons/`` holds the numbers (``valence_model.json`` and
+``irony_model.json`` those of the other two); ``python -m nudges.signals.training`` fits
+them (scikit-learn) on the labelled training sets in ``tests/data/workplace_train/`` and the
+development set, never on the held-out set. Reading a message costs one dictionary look-up
+per word, per pair and per rule theme.
 """
 
 from __future__ import annotations
@@ -234,3 +236,93 @@ def load_valence_model() -> ValenceModel | None:
     """The shipped valence model, or None when the file is absent (the rules then decide)."""
     text = _shipped(VALENCE_FILE)
     return None if text is None else ValenceModel.from_json(text)
+
+
+IRONY_FILE = "irony_model.json"
+
+
+def chat_features(lowers: Sequence[str]) -> set[str]:
+    """What the irony model reads: a message's lower-case words and adjacent word pairs
+    (numbers as :data:`NUMBER`, the first word also paired with :data:`START`)."""
+    words = [NUMBER if word[:1].isdigit() else word for word in lowers]
+    return {*words, *(f"{a} {b}" for a, b in zip([START, *words], words, strict=False))}
+
+
+@dataclass(frozen=True, slots=True)
+class IronyModel:
+    """Two linear models of a message the pipeline reads as positive, over its
+    :func:`chat_features`, fitted by ``python -m nudges.signals.training``:
+
+    * ``work``: whether it is workplace chat, fitted on labelled workplace chat against
+      general text (review and editorial sentences from the public corpora in
+      ``../shared/data``, and our own non-work chat in ``tests/data/general_chat/``). A fan
+      who "can't wait" for the finale means it; a colleague who "can't wait" for the third
+      reorg this year often does not: people rated a fifth of the messages our rules read
+      as positive in the workplace sets negative, and one in a hundred in the tweets corpus;
+    * ``irony``: whether people read such a message as negative ("love how my name got
+      left off the grant acknowledgements", "there are 3 of us doing the work of 8 and
+      everyone keeps acting like that's fine"), fitted on the workplace and general messages
+      the pipeline reads as positive.
+
+    A message is ironic when both scores are above 0 (each bias holds the cut training
+    chose); it then scores :attr:`valence`, how people rated such messages on average. The
+    rules' own sarcasm test (sentiment.py) reads the cue words; this model reads what
+    writers' whole messages taught it, and speaks only about work talk.
+    """
+
+    work_bias: float
+    irony_bias: float
+    valence: float
+    weights: Mapping[str, tuple[float, float]]
+    """feature -> (work weight, irony weight)."""
+
+    def ironic(self, lowers: Sequence[str]) -> bool:
+        """Whether a message (its lower-case words) the rules read as positive is ironic."""
+        work = self.work_bias
+        irony = self.irony_bias
+        weights = self.weights
+        for feature in chat_features(lowers):
+            row = weights.get(feature)
+            if row is not None:
+                work += row[0]
+                irony += row[1]
+        return work > 0 and irony > 0
+
+    def to_json(self, *, trained_on: Mapping[str, object]) -> str:
+        """The model file's text: one feature per line, sorted, four decimals."""
+        return _model_json(
+            "nudges.signals irony model; fitted by nudges.signals.training",
+            trained_on,
+            {
+                "work_bias": round(self.work_bias, 4),
+                "irony_bias": round(self.irony_bias, 4),
+                "valence": round(self.valence, 4),
+            },
+            {f: [round(w, 4), round(i, 4)] for f, (w, i) in self.weights.items()},
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> IronyModel:
+        """Read a model file (raises ``ValueError`` naming what is wrong)."""
+        body = json.loads(text)
+        try:
+            weights: dict[str, tuple[float, float]] = {}
+            for feature, (work, irony) in body["weights"].items():
+                weights[str(feature)] = (float(work), float(irony))
+            model = cls(
+                work_bias=float(body["work_bias"]),
+                irony_bias=float(body["irony_bias"]),
+                valence=float(body["valence"]),
+                weights=weights,
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            raise ValueError(f"{IRONY_FILE} is not an irony model: {error!r}") from None
+        if not -1.0 <= model.valence <= 0.0:
+            raise ValueError(f"{IRONY_FILE}: valence {model.valence} is not in -1..0")
+        return model
+
+
+def load_irony_model() -> IronyModel | None:
+    """The shipped irony model, or None when the file is absent (the rules then decide)."""
+    text = _shipped(IRONY_FILE)
+    return None if text is None else IronyModel.from_json(text)

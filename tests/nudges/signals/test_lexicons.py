@@ -67,6 +67,7 @@ def test_the_readme_describes_every_data_file() -> None:
         "emoji.tsv",
         "idiom_patterns.jsonl",
         "idioms.tsv",
+        "irony_model.json",
         "modifiers.tsv",
         "sarcasm.jsonl",
         "shortcodes.tsv",

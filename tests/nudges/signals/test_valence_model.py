@@ -99,12 +99,16 @@ def test_the_model_only_speaks_where_the_rules_find_no_feeling() -> None:
         for row in load_workplace_set(DATA / name)
     ]
     spoke = 0
-    for doc in pipeline().pipe(texts, disable=["nudges_themes"]):
-        rules = component.rules_valence(doc)
-        if rules != 0.0:
-            assert component.valence(doc) == rules
-        else:
-            spoke += component.valence(doc) != 0.0
+    irony, component.irony = component.irony, None  # it may turn a positive reading
+    try:
+        for doc in pipeline().pipe(texts, disable=["nudges_themes"]):
+            rules = component.rules_valence(doc)
+            if rules != 0.0:
+                assert component.valence(doc) == rules
+            else:
+                spoke += component.valence(doc) != 0.0
+    finally:
+        component.irony = irony
     assert spoke > 0
 
 
