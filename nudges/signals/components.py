@@ -27,7 +27,7 @@ from spacy.tokens import Doc
 from nudges.signals.distress import DistressDetector
 from nudges.signals.model import (
     implicit_features,
-    load_irony_model,
+    load_reread_model,
     load_theme_model,
     load_valence_model,
     theme_features,
@@ -72,18 +72,18 @@ class SentimentComponent:
     def __init__(self, nlp: Language) -> None:
         self.scorer = SentimentScorer(nlp.vocab, load(), nlp.make_doc)
         self.model = load_valence_model()
-        self.irony = load_irony_model()
+        self.reread = load_reread_model()
         self.scorer.bad_news = self.bad_news
 
     def valence(self, doc: Doc) -> float:
         """:meth:`rules_valence`; when the rules find no feeling, the learned valence
-        model's reading; when the reading is positive, the irony model's verdict on it
-        (model.py; each only if shipped)."""
+        model's reading; then the reread model's second reading of work talk (model.py;
+        each only if shipped)."""
         value = self.rules_valence(doc)
         if value == 0.0 and self.model is not None:
             value = self.implicit(doc)
-        if value > 0.0 and self.irony is not None and self.irony.ironic(lower_words(doc)):
-            return self.irony.valence
+        if value != 0.0 and self.reread is not None and stored(doc, "distress", False) is not True:
+            return self.reread.valence(lower_words(doc), value)
         return value
 
     def rules_valence(self, doc: Doc) -> float:

@@ -1,7 +1,8 @@
 """The learned parts of the signals, fitted on labelled chat: one logistic model per theme,
 a linear valence model for messages in which the rules find no feeling
-(:class:`ValenceModel`), and an irony model for workplace messages they read as positive
-(:class:`IronyModel`).
+(:class:`ValenceModel`), and a second reading of workplace messages that turns some
+positive readings into irony and some negative ones into plain work talk
+(:class:`RereadModel`).
 
 The theme rules (``themes.py``, ``lexicons/themes.jsonl``) name the phrases that clearly
 mean a theme. People say the same things in many more ways ("two people short", "still no
@@ -17,7 +18,7 @@ so the model adds themes said in other words and drops a rule's find where the r
 message says it means something else ("the deadline for feedback" is not workload).
 
 ``themes_model.json`` in ``lexicons/`` holds the numbers (``valence_model.json`` and
-``irony_model.json`` those of the other two); ``python -m nudges.signals.training`` fits
+``reread_model.json`` those of the other two); ``python -m nudges.signals.training`` fits
 them (scikit-learn) on the labelled training sets in ``tests/data/workplace_train/`` and the
 development set, never on the held-out set. Reading a message costs one dictionary look-up
 per word, per pair and per rule theme.
@@ -238,91 +239,149 @@ def load_valence_model() -> ValenceModel | None:
     return None if text is None else ValenceModel.from_json(text)
 
 
-IRONY_FILE = "irony_model.json"
+REREAD_FILE = "reread_model.json"
 
 
 def chat_features(lowers: Sequence[str]) -> set[str]:
-    """What the irony model reads: a message's lower-case words and adjacent word pairs
+    """What the reread model reads: a message's lower-case words and adjacent word pairs
     (numbers as :data:`NUMBER`, the first word also paired with :data:`START`)."""
     words = [NUMBER if word[:1].isdigit() else word for word in lowers]
     return {*words, *(f"{a} {b}" for a, b in zip([START, *words], words, strict=False))}
 
 
 @dataclass(frozen=True, slots=True)
-class IronyModel:
-    """Two linear models of a message the pipeline reads as positive, over its
-    :func:`chat_features`, fitted by ``python -m nudges.signals.training``:
+class RereadModel:
+    """A second reading of work talk: three logistic models over a message's
+    :func:`chat_features`, fitted by ``python -m nudges.signals.training``.
 
-    * ``work``: whether it is workplace chat, fitted on labelled workplace chat against
-      general text (review and editorial sentences from the public corpora in
+    * ``work``: whether the message is workplace chat, fitted on labelled workplace chat
+      against general text (review and editorial sentences from the public corpora in
       ``../shared/data``, and our own non-work chat in ``tests/data/general_chat/``). A fan
       who "can't wait" for the finale means it; a colleague who "can't wait" for the third
       reorg this year often does not: people rated a fifth of the messages our rules read
       as positive in the workplace sets negative, and one in a hundred in the tweets corpus;
-    * ``irony``: whether people read such a message as negative ("love how my name got
-      left off the grant acknowledgements", "there are 3 of us doing the work of 8 and
-      everyone keeps acting like that's fine"), fitted on the workplace and general messages
-      the pipeline reads as positive.
+    * ``irony``: whether people read a message the pipeline reads as positive as negative
+      ("love finding out about the team offsite from someone else's calendar invite",
+      "there are 3 of us doing the work of 8 and everyone keeps acting like that's fine");
+    * ``plain``: whether people read a message the pipeline reads as negative as no
+      complaint at all ("we need to kill the second concept", "the villain needs a better
+      death scream"): work talk full of words that are bad news elsewhere.
 
-    A message is ironic when both scores are above 0 (each bias holds the cut training
-    chose); it then scores :attr:`valence`, how people rated such messages on average. The
-    rules' own sarcasm test (sentiment.py) reads the cue words; this model reads what
-    writers' whole messages taught it, and speaks only about work talk.
+    The last two are fitted on the workplace and general messages the pipeline reads that
+    way. A reading is turned when the work score and its own score are both above 0 (each
+    bias holds the cut training chose); the message then scores how people rated such
+    messages on average (:attr:`irony_valence`, :attr:`plain_valence`). The rules' own
+    sarcasm test (sentiment.py) reads cue words; this model reads what writers' whole
+    messages taught it, and speaks only about work talk.
     """
 
     work_bias: float
     irony_bias: float
-    valence: float
-    weights: Mapping[str, tuple[float, float]]
-    """feature -> (work weight, irony weight)."""
+    plain_bias: float
+    irony_valence: float
+    plain_valence: float
+    weights: Mapping[str, tuple[float, float, float]]
+    """feature -> (work weight, irony weight, plain weight)."""
+    _words: dict[str, tuple[float, float, float]] = field(init=False, repr=False, compare=False)
+    _pairs: dict[str, dict[str, tuple[float, float, float]]] = field(
+        init=False, repr=False, compare=False
+    )
 
-    def ironic(self, lowers: Sequence[str]) -> bool:
-        """Whether a message (its lower-case words) the rules read as positive is ironic."""
+    def __post_init__(self) -> None:
+        # The weights by word, and by first word then second word of a pair: reading a
+        # message then builds no pair strings (they cost more than the look-ups).
+        words: dict[str, tuple[float, float, float]] = {}
+        pairs: dict[str, dict[str, tuple[float, float, float]]] = {}
+        for feature, row in self.weights.items():
+            first, _, second = feature.partition(" ")
+            if second:
+                pairs.setdefault(first, {})[second] = row
+            else:
+                words[feature] = row
+        object.__setattr__(self, "_words", words)
+        object.__setattr__(self, "_pairs", pairs)
+
+    def total(self, lowers: Sequence[str], column: int) -> tuple[float, float]:
+        """The work score and the score of model ``column`` (1 irony, 2 plain) of a
+        message's :func:`chat_features`, biases included."""
         work = self.work_bias
-        irony = self.irony_bias
-        weights = self.weights
-        for feature in chat_features(lowers):
-            row = weights.get(feature)
-            if row is not None:
-                work += row[0]
-                irony += row[1]
-        return work > 0 and irony > 0
+        score = self.irony_bias if column == 1 else self.plain_bias
+        weighed = self._words
+        pairs = self._pairs
+        seen: set[str] = set()
+        paired: set[tuple[str, str]] = set()
+        previous = START
+        for word in lowers:
+            if word[:1].isdigit():
+                word = NUMBER
+            if word not in seen:
+                seen.add(word)
+                row = weighed.get(word)
+                if row is not None:
+                    work += row[0]
+                    score += row[column]
+            following = pairs.get(previous)
+            if following is not None:
+                row = following.get(word)
+                if row is not None and (previous, word) not in paired:
+                    paired.add((previous, word))
+                    work += row[0]
+                    score += row[column]
+            previous = word
+        return work, score
+
+    def valence(self, lowers: Sequence[str], value: float) -> float:
+        """The valence of a message (its lower-case words) the pipeline reads as
+        ``value``: ``value`` itself, or the turned reading's."""
+        if value == 0.0:
+            return value
+        ironic = value > 0.0
+        work, score = self.total(lowers, 1 if ironic else 2)
+        if work > 0.0 and score > 0.0:
+            return self.irony_valence if ironic else self.plain_valence
+        return value
 
     def to_json(self, *, trained_on: Mapping[str, object]) -> str:
         """The model file's text: one feature per line, sorted, four decimals."""
         return _model_json(
-            "nudges.signals irony model; fitted by nudges.signals.training",
+            "nudges.signals reread model; fitted by nudges.signals.training",
             trained_on,
             {
                 "work_bias": round(self.work_bias, 4),
                 "irony_bias": round(self.irony_bias, 4),
-                "valence": round(self.valence, 4),
+                "plain_bias": round(self.plain_bias, 4),
+                "irony_valence": round(self.irony_valence, 4),
+                "plain_valence": round(self.plain_valence, 4),
             },
-            {f: [round(w, 4), round(i, 4)] for f, (w, i) in self.weights.items()},
+            {feature: [round(w, 4) for w in row] for feature, row in self.weights.items()},
         )
 
     @classmethod
-    def from_json(cls, text: str) -> IronyModel:
+    def from_json(cls, text: str) -> RereadModel:
         """Read a model file (raises ``ValueError`` naming what is wrong)."""
         body = json.loads(text)
         try:
-            weights: dict[str, tuple[float, float]] = {}
-            for feature, (work, irony) in body["weights"].items():
-                weights[str(feature)] = (float(work), float(irony))
+            weights: dict[str, tuple[float, float, float]] = {}
+            for feature, (work, irony, plain) in body["weights"].items():
+                weights[str(feature)] = (float(work), float(irony), float(plain))
             model = cls(
                 work_bias=float(body["work_bias"]),
                 irony_bias=float(body["irony_bias"]),
-                valence=float(body["valence"]),
+                plain_bias=float(body["plain_bias"]),
+                irony_valence=float(body["irony_valence"]),
+                plain_valence=float(body["plain_valence"]),
                 weights=weights,
             )
         except (KeyError, TypeError, AttributeError, ValueError) as error:
-            raise ValueError(f"{IRONY_FILE} is not an irony model: {error!r}") from None
-        if not -1.0 <= model.valence <= 0.0:
-            raise ValueError(f"{IRONY_FILE}: valence {model.valence} is not in -1..0")
+            raise ValueError(f"{REREAD_FILE} is not a reread model: {error!r}") from None
+        if not -1.0 <= model.irony_valence <= 0.0 or not -0.5 <= model.plain_valence <= 1.0:
+            raise ValueError(
+                f"{REREAD_FILE}: an ironic message must score -1..0 and a plain one -0.5..1"
+            )
         return model
 
 
-def load_irony_model() -> IronyModel | None:
-    """The shipped irony model, or None when the file is absent (the rules then decide)."""
-    text = _shipped(IRONY_FILE)
-    return None if text is None else IronyModel.from_json(text)
+def load_reread_model() -> RereadModel | None:
+    """The shipped reread model, or None when the file is absent (the rules then decide)."""
+    text = _shipped(REREAD_FILE)
+    return None if text is None else RereadModel.from_json(text)

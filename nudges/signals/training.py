@@ -1,12 +1,12 @@
-"""Fit the learned valence, irony and theme models (``model.py``) on labelled chat.
+"""Fit the learned valence, reread and theme models (``model.py``) on labelled chat.
 
 Run ``python -m nudges.signals.training`` (needs scikit-learn, in the ``test`` extra, and the
 public corpora in ``../shared/data``, see ``--general``) after a change to the rules, the
-lexicons or the training sets; it rewrites ``valence_model.json``, ``irony_model.json`` and
+lexicons or the training sets; it rewrites ``valence_model.json``, ``reread_model.json`` and
 ``themes_model.json`` in ``nudges/signals/lexicons/`` and prints the cross-validated figures.
-The valence model comes first, then the irony model, which reads the valence; the theme
+The valence model comes first, then the reread model, which reads the valence; the theme
 model reads both. The first two are fitted on :func:`valence_training_files` (see
-:data:`SENTIMENT_VALIDATION`); the irony model also reads general text
+:data:`SENTIMENT_VALIDATION`); the reread model also reads general text
 (:func:`general_texts`), never the tweets corpus.
 
 Training data of the theme model: every ``tests/data/workplace_train/*.jsonl`` set and the
@@ -37,7 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from nudges.signals.components import DistressComponent, SentimentComponent, ThemesComponent
+from nudges.signals.components import (
+    DistressComponent,
+    SentimentComponent,
+    ThemesComponent,
+    stored,
+)
 from nudges.signals.evaluation import (
     HUMAN_THRESHOLD,
     PrecisionRecall,
@@ -49,10 +54,10 @@ from nudges.signals.evaluation import (
     set_precision_recall,
 )
 from nudges.signals.model import (
-    IRONY_FILE,
+    REREAD_FILE,
     THEMES_FILE,
     VALENCE_FILE,
-    IronyModel,
+    RereadModel,
     ThemeModel,
     ValenceModel,
     chat_features,
@@ -110,10 +115,10 @@ class Example:
 def examples(
     rows: Sequence[Rated],
     valence_model: ValenceModel | None = None,
-    irony_model: IronyModel | None = None,
+    reread_model: RereadModel | None = None,
 ) -> list[Example]:
     """The theme model's features of each message, read by the pipeline's rules (no theme
-    model) and its valence (with ``valence_model`` and ``irony_model`` when given, else the
+    model) and its valence (with ``valence_model`` and ``reread_model`` when given, else the
     shipped ones)."""
     from nudges.signals import build_pipeline
     from nudges.signals.tokenizer import lower_words
@@ -123,8 +128,8 @@ def examples(
     sentiment = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment"))
     if valence_model is not None:
         sentiment.model = valence_model
-    if irony_model is not None:
-        sentiment.irony = irony_model
+    if reread_model is not None:
+        sentiment.reread = reread_model
     tagger = cast(ThemesComponent, nlp.get_pipe("nudges_themes")).tagger
     found: list[Example] = []
     for row in rows:
@@ -337,7 +342,7 @@ class Report:
 def train(
     paths: Sequence[Path] | None = None,
     valence_model: ValenceModel | None = None,
-    irony_model: IronyModel | None = None,
+    reread_model: RereadModel | None = None,
 ) -> tuple[ThemeModel, Report]:
     """Fit the theme model on ``paths`` (default: :func:`training_files`) and report."""
     rows: list[Rated] = []
@@ -346,7 +351,7 @@ def train(
         found = load_workplace_set(path)
         rows.extend(found)
         groups.extend([group] * len(found))
-    data = examples(rows, valence_model, irony_model)
+    data = examples(rows, valence_model, reread_model)
     labels = [example.themes for example in data]
     best: tuple[float, float, list[dict[str, float]]] | None = None
     for c in C_VALUES:
@@ -436,7 +441,7 @@ def rated_examples(paths: Sequence[Path]) -> list[RatedExample]:
     distress = cast(DistressComponent, nlp.get_pipe("nudges_distress"))
     sentiment = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment"))
     sentiment.scorer.bad_news = None  # the rules alone: the model must not read itself
-    sentiment.irony = None
+    sentiment.reread = None
     found: list[RatedExample] = []
     for group, path in enumerate(paths):
         for row in load_workplace_set(path):
@@ -521,37 +526,44 @@ GENERAL_FILES = (
     "movieReviewSnippets_GroundTruth.txt",
     "nytEditorialSnippets_GroundTruth.txt",
 )
-"""General text for the irony model's workplace test: review and editorial sentences. The
-tweets corpus is not read: it measures that general text does not get worse."""
-IRONY_C = 1.0
+"""General text for the reread model, with :func:`general_chat_files`: review and editorial
+sentences. The tweets corpus is not read: it measures that general text does not get
+worse."""
+REREAD_C = 1.0
 WORK_PASS = 0.005
 """The share of general texts (out of fold) the workplace test may let through: one in 200.
-At one in 100 the four validation sets gained a little more (cross-validated, and on
-tweets, which training never reads, r fell by 0.001 more); at one in 500 they gained a
-third less."""
-IRONY_CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)
-IRONY_PRECISION = 0.9
-"""The irony cut is the lowest probability in ``IRONY_CUTS`` at which, cross-validated one
-writer per fold, at least this share of the messages it turns were rated negative."""
-IRONY_FOLDS = 5
+At one in 100 the four validation sets gained a little more from the irony reading (and
+tweets, which training never reads, lost 0.001 more r); at one in 500 they gained a third
+less."""
+REREAD_CUTS = (0.5, 0.6, 0.7, 0.8, 0.9)
+REREAD_PRECISION = 0.9
+"""Each turn's cut is the lowest probability in ``REREAD_CUTS`` at which, cross-validated one
+writer per fold, at least this share of the messages it turns were rated the other way
+(negative for irony, not negative for plain work talk)."""
+WORK_FOLDS = 5
 """Folds of the workplace test's cross-validation (every fifth text)."""
-IRONY_GENERAL = True
-"""Whether the irony model also learns from the general texts the pipeline reads as
-positive: without them it took "can't wait" and "love how" for irony wherever the
-workplace test let a message through (the general chat sets use them sincerely)."""
 
 
 @dataclass(frozen=True, slots=True)
-class IronyReport:
-    """Cross-validated figures of the irony model (one fold per writer)."""
+class Turn:
+    """What cross-validation made of one turn of the reread model (irony or plain)."""
 
-    positive: int
-    general: int
-    features: int
-    general_passed: float
+    read: int
     turned: int
     precision: float
     cut: float
+    valence: float
+
+
+@dataclass(frozen=True, slots=True)
+class RereadReport:
+    """Cross-validated figures of the reread model (one fold per writer)."""
+
+    general: int
+    features: int
+    general_passed: float
+    irony: Turn
+    plain: Turn
     r_before: float
     r_after: float
     f1_before: float
@@ -571,7 +583,7 @@ def _fit_logistic(
 
     matrix, index = _design(known, known, MIN_COUNT)
     model = LogisticRegression(
-        C=IRONY_C,
+        C=REREAD_C,
         solver="liblinear",
         random_state=SEED,
         max_iter=10_000,
@@ -602,11 +614,18 @@ def general_texts(folder: Path = GENERAL, data: Path = DATA) -> list[tuple[str, 
     return [(row.text, row.rating) for row in rows]
 
 
-def train_irony(
-    paths: Sequence[Path], general: Sequence[tuple[str, float]], valence_model: ValenceModel
-) -> tuple[IronyModel, IronyReport]:
-    """Fit the irony model (model.py) on the workplace sets ``paths`` and the ``general``
-    sentences, with ``valence_model`` in the pipeline, and report."""
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One text as the reread model's training sees it."""
+
+    features: frozenset[str]
+    valence: float
+    rating: float
+    distress: bool
+
+
+def _read_all(texts: Sequence[tuple[str, float]], valence_model: ValenceModel) -> list[_Read]:
+    """Each text's :func:`chat_features` and the pipeline's valence without a reread model."""
     from nudges.signals import build_pipeline
     from nudges.signals.tokenizer import lower_words
 
@@ -614,86 +633,128 @@ def train_irony(
     distress = cast(DistressComponent, nlp.get_pipe("nudges_distress"))
     sentiment = cast(SentimentComponent, nlp.get_pipe("nudges_sentiment"))
     sentiment.model = valence_model
-    sentiment.irony = None
-    work: list[frozenset[str]] = []
-    valences: list[float] = []
-    ratings: list[float] = []
-    groups: list[int] = []
-    for group, path in enumerate(paths):
-        for row in load_workplace_set(path):
-            doc = distress(nlp.tokenizer(row.text))
-            work.append(frozenset(chat_features(lower_words(doc))))
-            valences.append(sentiment.valence(doc))
-            ratings.append(row.rating)
-            groups.append(group)
-    other: list[frozenset[str]] = []
-    other_negative: dict[int, bool] = {}
-    for position, (text, rating) in enumerate(general):
+    sentiment.reread = None
+    found: list[_Read] = []
+    for text, rating in texts:
         doc = distress(nlp.tokenizer(text))
-        other.append(frozenset(chat_features(lower_words(doc))))
-        if IRONY_GENERAL and sentiment.valence(doc) > 0.0:
-            other_negative[position] = rating < -HUMAN_THRESHOLD
-    general_known = [other[i] for i in other_negative]
-    general_labels = list(other_negative.values())
+        features = frozenset(chat_features(lower_words(doc)))
+        distressed = stored(doc, "distress", False) is True
+        found.append(_Read(features, sentiment.valence(doc), rating, distressed))
+    return found
 
-    # Is it workplace chat? Out of fold (every fifth text), the cut lets WORK_PASS through.
-    features = [*work, *other]
-    is_work = [True] * len(work) + [False] * len(other)
-    work_scores = [0.0] * len(features)
-    for fold in range(IRONY_FOLDS):
-        train_at = [i for i in range(len(features)) if i % IRONY_FOLDS != fold]
-        fit = _fit_logistic(
-            [features[i] for i in train_at], [is_work[i] for i in train_at], balanced=True
-        )
-        for i in range(fold, len(features), IRONY_FOLDS):
-            work_scores[i] = _linear(fit, features[i])
-    general_scores = sorted(work_scores[len(work) :])
-    work_cut = general_scores[math.ceil(len(general_scores) * (1.0 - WORK_PASS)) - 1]
 
-    # Do people read it as negative? Out of fold, one writer per fold.
-    positive = [i for i, value in enumerate(valences) if value > 0.0]
-    negative = {i: ratings[i] < -HUMAN_THRESHOLD for i in positive}
-    irony_scores: dict[int, float] = {}
+def _turn(
+    work: Sequence[_Read],
+    groups: Sequence[int],
+    gated: Sequence[bool],
+    general: Sequence[_Read],
+    ironic: bool,
+) -> tuple[Turn, tuple[float, dict[str, float]], dict[int, float]]:
+    """Cross-validate and fit one turn: irony (positive readings people rated negative) or
+    plain work talk (negative readings people did not rate negative). Returns what
+    cross-validation made of it, the fitted model with its cut in the bias, and the
+    turned messages' new valence by position."""
+
+    def read(example: _Read) -> bool:
+        if example.distress:
+            return False  # never turned (components.py)
+        return example.valence > 0.0 if ironic else example.valence < 0.0
+
+    def other_way(example: _Read) -> bool:
+        if ironic:
+            return example.rating < -HUMAN_THRESHOLD
+        return example.rating >= -HUMAN_THRESHOLD
+
+    at = [i for i, example in enumerate(work) if read(example)]
+    extra = [example for example in general if read(example)]
+    scores: dict[int, float] = {}
     for held in sorted(set(groups)):
-        train_at = [i for i in positive if groups[i] != held]
+        train_at = [i for i in at if groups[i] != held]
         fit = _fit_logistic(
-            [*(work[i] for i in train_at), *general_known],
-            [*(negative[i] for i in train_at), *general_labels],
+            [*(work[i].features for i in train_at), *(e.features for e in extra)],
+            [*(other_way(work[i]) for i in train_at), *(other_way(e) for e in extra)],
         )
-        irony_scores.update((i, _linear(fit, work[i])) for i in positive if groups[i] == held)
-    gated = [i for i in positive if work_scores[i] > work_cut]
+        scores.update((i, _linear(fit, work[i].features)) for i in at if groups[i] == held)
 
     def turned_at(cut: float) -> list[int]:
-        return [i for i in gated if irony_scores[i] > _logit(cut)]
+        return [i for i in at if gated[i] and scores[i] > _logit(cut)]
 
-    cut = IRONY_CUTS[-1]
-    for candidate in IRONY_CUTS:
+    cut = REREAD_CUTS[-1]
+    for candidate in REREAD_CUTS:
         turned = turned_at(candidate)
-        if turned and sum(negative[i] for i in turned) >= IRONY_PRECISION * len(turned):
+        if turned and sum(other_way(work[i]) for i in turned) >= REREAD_PRECISION * len(turned):
             cut = candidate
             break
     turned = turned_at(cut)
-    valence = max(-0.95, statistics.fmean(ratings[i] for i in turned) / 3.0) if turned else 0.0
-    after = list(valences)
-    for i in turned:
-        after[i] = valence
-
-    work_fit = _fit_logistic(features, is_work, balanced=True)
-    irony_fit = _fit_logistic(
-        [*(work[i] for i in positive), *general_known],
-        [*(negative[i] for i in positive), *general_labels],
+    mean = statistics.fmean(work[i].rating for i in turned) / 3.0 if turned else 0.0
+    valence = max(-0.95, min(0.95, mean))
+    fit = _fit_logistic(
+        [*(work[i].features for i in at), *(e.features for e in extra)],
+        [*(other_way(work[i]) for i in at), *(other_way(e) for e in extra)],
     )
-    weights: dict[str, tuple[float, float]] = {}
-    for feature in work_fit[1].keys() | irony_fit[1].keys():
-        pair = (work_fit[1].get(feature, 0.0), irony_fit[1].get(feature, 0.0))
-        if max(abs(pair[0]), abs(pair[1])) >= MIN_WEIGHT:
-            weights[feature] = pair
-    model = IronyModel(
-        work_bias=work_fit[0] - work_cut,
-        irony_bias=irony_fit[0] - _logit(cut),
+    report = Turn(
+        read=len(at),
+        turned=len(turned),
+        precision=sum(other_way(work[i]) for i in turned) / len(turned) if turned else 0.0,
+        cut=cut,
         valence=valence,
+    )
+    return report, (fit[0] - _logit(cut), fit[1]), dict.fromkeys(turned, valence)
+
+
+def train_reread(
+    paths: Sequence[Path], general: Sequence[tuple[str, float]], valence_model: ValenceModel
+) -> tuple[RereadModel, RereadReport]:
+    """Fit the reread model (model.py) on the workplace sets ``paths`` and the ``general``
+    texts, with ``valence_model`` in the pipeline, and report."""
+    texts: list[tuple[str, float]] = []
+    groups: list[int] = []
+    for group, path in enumerate(paths):
+        rows = load_workplace_set(path)
+        texts.extend((row.text, row.rating) for row in rows)
+        groups.extend([group] * len(rows))
+    work = _read_all(texts, valence_model)
+    other = _read_all(general, valence_model)
+
+    # Is it workplace chat? Out of fold (every fifth text), the cut lets WORK_PASS through.
+    features = [example.features for example in (*work, *other)]
+    is_work = [True] * len(work) + [False] * len(other)
+    work_scores = [0.0] * len(features)
+    for fold in range(WORK_FOLDS):
+        train_at = [i for i in range(len(features)) if i % WORK_FOLDS != fold]
+        fit = _fit_logistic(
+            [features[i] for i in train_at], [is_work[i] for i in train_at], balanced=True
+        )
+        for i in range(fold, len(features), WORK_FOLDS):
+            work_scores[i] = _linear(fit, features[i])
+    general_scores = sorted(work_scores[len(work) :])
+    work_cut = general_scores[math.ceil(len(general_scores) * (1.0 - WORK_PASS)) - 1]
+    gated = [score > work_cut for score in work_scores[: len(work)]]
+
+    irony, irony_fit, irony_turned = _turn(work, groups, gated, other, ironic=True)
+    plain, plain_fit, plain_turned = _turn(work, groups, gated, other, ironic=False)
+    work_fit = _fit_logistic(features, is_work, balanced=True)
+    weights: dict[str, tuple[float, float, float]] = {}
+    for feature in work_fit[1].keys() | irony_fit[1].keys() | plain_fit[1].keys():
+        row = (
+            work_fit[1].get(feature, 0.0),
+            irony_fit[1].get(feature, 0.0),
+            plain_fit[1].get(feature, 0.0),
+        )
+        if max(abs(weight) for weight in row) >= MIN_WEIGHT:
+            weights[feature] = row
+    model = RereadModel(
+        work_bias=work_fit[0] - work_cut,
+        irony_bias=irony_fit[0],
+        plain_bias=plain_fit[0],
+        irony_valence=irony.valence,
+        plain_valence=plain.valence,
         weights=weights,
     )
+
+    before = [example.valence for example in work]
+    after = [irony_turned.get(i, plain_turned.get(i, value)) for i, value in enumerate(before)]
+    ratings = [example.rating for example in work]
 
     def per_writer(scores: Sequence[float]) -> tuple[float, float]:
         rs: list[float] = []
@@ -704,21 +765,38 @@ def train_irony(
             f1s.append(macro_f1([ratings[i] for i in at], [scores[i] for i in at]))
         return statistics.fmean(rs), statistics.fmean(f1s)
 
-    (r_before, f1_before), (r_after, f1_after) = per_writer(valences), per_writer(after)
-    report = IronyReport(
-        positive=len(positive),
+    (r_before, f1_before), (r_after, f1_after) = per_writer(before), per_writer(after)
+    report = RereadReport(
         general=len(other),
         features=len(weights),
         general_passed=sum(score > work_cut for score in general_scores) / len(general_scores),
-        turned=len(turned),
-        precision=sum(negative[i] for i in turned) / len(turned) if turned else 0.0,
-        cut=cut,
+        irony=irony,
+        plain=plain,
         r_before=r_before,
         r_after=r_after,
         f1_before=f1_before,
         f1_after=f1_after,
     )
     return model, report
+
+
+def vars_of(turn: Turn) -> dict[str, float]:
+    """A turn's figures for the model file."""
+    return {
+        "read": turn.read,
+        "turned": turn.turned,
+        "precision": round(turn.precision, 4),
+        "cut": turn.cut,
+        "valence": round(turn.valence, 4),
+    }
+
+
+def describe(turn: Turn) -> str:
+    """A turn's figures for the training report."""
+    return (
+        f"{turn.turned} of {turn.read} turned at {turn.cut}, precision {turn.precision:.3f},"
+        f" valence {turn.valence:+.2f}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -768,33 +846,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     general_paths = [arguments.general / name for name in GENERAL_FILES]
     general_paths.extend(general_chat_files(arguments.data))
     general = general_texts(arguments.general, arguments.data)
-    irony, irony_report = train_irony(valence_paths, general, valence)
-    irony_output = arguments.output_dir / IRONY_FILE
-    irony_trained_on = {
+    reread, reread_report = train_reread(valence_paths, general, valence)
+    reread_output = arguments.output_dir / REREAD_FILE
+    reread_trained_on = {
         "files": fingerprint(valence_paths),
         "general": fingerprint(general_paths),
-        "c": IRONY_C,
-        "general_passed": round(irony_report.general_passed, 4),
-        "cut": irony_report.cut,
-        "cv_turned": irony_report.turned,
-        "cv_precision": round(irony_report.precision, 4),
-        "cv_r_before": round(irony_report.r_before, 4),
-        "cv_r_after": round(irony_report.r_after, 4),
-        "cv_f1_before": round(irony_report.f1_before, 4),
-        "cv_f1_after": round(irony_report.f1_after, 4),
+        "c": REREAD_C,
+        "general_passed": round(reread_report.general_passed, 4),
+        "irony": {**vars_of(reread_report.irony)},
+        "plain": {**vars_of(reread_report.plain)},
+        "cv_r_before": round(reread_report.r_before, 4),
+        "cv_r_after": round(reread_report.r_after, 4),
+        "cv_f1_before": round(reread_report.f1_before, 4),
+        "cv_f1_after": round(reread_report.f1_after, 4),
     }
-    irony_output.write_text(irony.to_json(trained_on=irony_trained_on), "utf-8")
+    reread_output.write_text(reread.to_json(trained_on=reread_trained_on), "utf-8")
     sys.stdout.write(
-        f"irony: {irony_report.positive} workplace messages read as positive,"
-        f" {irony_report.general} general sentences ({irony_report.general_passed:.3f} pass"
-        f" the workplace test), {irony_report.features} features; cut {irony_report.cut},"
-        f" one fold per file: {irony_report.turned} turned, precision"
-        f" {irony_report.precision:.3f}, mean r {irony_report.r_before:.3f} ->"
-        f" {irony_report.r_after:.3f}, macro-F1 {irony_report.f1_before:.3f} ->"
-        f" {irony_report.f1_after:.3f}\n"
-        f"wrote {irony_output}\n"
+        f"reread: {reread_report.general} general texts ({reread_report.general_passed:.3f}"
+        f" pass the workplace test), {reread_report.features} features; one fold per file:"
+        f" irony {describe(reread_report.irony)}; plain {describe(reread_report.plain)};"
+        f" mean r {reread_report.r_before:.3f} -> {reread_report.r_after:.3f}, macro-F1"
+        f" {reread_report.f1_before:.3f} -> {reread_report.f1_after:.3f}\n"
+        f"wrote {reread_output}\n"
     )
-    model, report = train(paths, valence, irony)
+    model, report = train(paths, valence, reread)
     output = arguments.output_dir / THEMES_FILE
     trained_on = {
         "files": fingerprint(paths),

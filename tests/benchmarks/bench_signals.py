@@ -198,9 +198,9 @@ def run(repeat: int, shared: Path) -> None:
         " no training data.\n 'workplace train': the independently written sets the"
         " valence model is fitted on; six of them were read to write rules (see\n"
         " tests/data/ANNOTATION.md). 'workplace unread': four more sets no rule was written"
-        " from and no valence or irony model fitted on.\n The theme model is fitted on all"
+        " from and no valence or reread model fitted on.\n The theme model is fitted on all"
         " of them, so neither has theme figures; the unread sets still measure distress.\n"
-        " The irony model reads the movie, amazon and nyt sentences as general text; no"
+        " The reread model reads the movie, amazon and nyt sentences as general text; no"
         " model reads the tweets)"
     )
 

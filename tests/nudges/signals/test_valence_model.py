@@ -99,7 +99,7 @@ def test_the_model_only_speaks_where_the_rules_find_no_feeling() -> None:
         for row in load_workplace_set(DATA / name)
     ]
     spoke = 0
-    irony, component.irony = component.irony, None  # it may turn a positive reading
+    reread, component.reread = component.reread, None  # it may turn a reading
     try:
         for doc in pipeline().pipe(texts, disable=["nudges_themes"]):
             rules = component.rules_valence(doc)
@@ -108,7 +108,7 @@ def test_the_model_only_speaks_where_the_rules_find_no_feeling() -> None:
             else:
                 spoke += component.valence(doc) != 0.0
     finally:
-        component.irony = irony
+        component.reread = reread
     assert spoke > 0
 
 

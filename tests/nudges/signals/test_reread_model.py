@@ -1,4 +1,4 @@
-"""The learned irony model: its file, its training data, and where the pipeline uses it."""
+"""The learned reread model: its file, its training data, and where the pipeline uses it."""
 
 from __future__ import annotations
 
@@ -13,21 +13,20 @@ from spacy.language import Language
 from nudges.signals import build_pipeline, score_many
 from nudges.signals.components import SentimentComponent
 from nudges.signals.evaluation import load_workplace_set
-from nudges.signals.model import IRONY_FILE, IronyModel, chat_features, load_irony_model
-from nudges.signals.tokenizer import lower_words
+from nudges.signals.model import REREAD_FILE, RereadModel, chat_features, load_reread_model
 from nudges.signals.training import (
     GENERAL_FILES,
     SENTIMENT_VALIDATION,
     fingerprint,
     general_chat_files,
     general_texts,
-    train_irony,
+    train_reread,
     valence_training_files,
 )
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 DATA = REPOSITORY / "tests" / "data"
-SHIPPED = REPOSITORY / "nudges" / "signals" / "lexicons" / IRONY_FILE
+SHIPPED = REPOSITORY / "nudges" / "signals" / "lexicons" / REREAD_FILE
 GENERAL = REPOSITORY.parent / "shared" / "data" / "vader_icwsm2014"
 
 needs_general_corpora = pytest.mark.skipif(
@@ -45,9 +44,9 @@ def sentiment() -> SentimentComponent:
     return cast(SentimentComponent, pipeline().get_pipe("nudges_sentiment"))
 
 
-def shipped() -> IronyModel:
-    model = load_irony_model()
-    assert model is not None, f"{IRONY_FILE} is missing"
+def shipped() -> RereadModel:
+    model = load_reread_model()
+    assert model is not None, f"{REREAD_FILE} is missing"
     return model
 
 
@@ -58,33 +57,44 @@ def test_features_are_words_and_adjacent_pairs() -> None:
     assert "<num> reviews" in features and "love _ <num>" not in features
 
 
-def test_both_models_must_agree_before_a_message_is_turned() -> None:
-    model = IronyModel(
-        work_bias=-1.0,
-        irony_bias=-1.0,
-        valence=-0.4,
-        weights={"standup": (2.0, 0.0), "love how": (0.0, 2.0), "film": (-3.0, 0.0)},
-    )
+TOY = RereadModel(
+    work_bias=-1.0,
+    irony_bias=-1.0,
+    plain_bias=-1.0,
+    irony_valence=-0.4,
+    plain_valence=0.0,
+    weights={
+        "standup": (2.0, 0.0, 0.0),
+        "love how": (0.0, 2.0, 0.0),
+        "kill the": (0.0, 0.0, 2.0),
+        "film": (-3.0, 0.0, 0.0),
+    },
+)
 
-    assert model.ironic(["love", "how", "standup", "ran", "over"])
-    assert not model.ironic(["love", "how", "the", "film", "ended"])  # not work talk
-    assert not model.ironic(["standup", "ran", "over"])  # work talk, nothing ironic
-    assert not model.ironic([])
+
+def test_the_work_test_and_the_reading_s_own_model_must_agree_before_it_is_turned() -> None:
+    assert TOY.valence(["love", "how", "standup", "ran", "over"], 0.6) == -0.4
+    assert TOY.valence(["love", "how", "the", "film", "ended"], 0.6) == 0.6  # not work talk
+    assert TOY.valence(["standup", "ran", "over"], 0.6) == 0.6  # work talk, nothing ironic
+    assert TOY.valence(["kill", "the", "standup"], -0.5) == 0.0  # plain work talk
+    assert TOY.valence(["kill", "the", "standup"], 0.5) == 0.5  # plain turns negatives only
+    assert TOY.valence(["love", "how", "standup"], -0.5) == -0.5  # irony turns positives only
+    assert TOY.valence(["love", "how", "standup"], 0.0) == 0.0  # a neutral reading stays
+    assert TOY.valence([], 0.3) == 0.3
 
 
 def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
-    model = IronyModel(work_bias=-1.5, irony_bias=-0.7, valence=-0.45, weights={"w": (1.0, 0.5)})
-
-    assert IronyModel.from_json(model.to_json(trained_on={"examples": 1})) == model
-    good = json.loads(model.to_json(trained_on={}))
+    assert RereadModel.from_json(TOY.to_json(trained_on={"examples": 1})) == TOY
+    good = json.loads(TOY.to_json(trained_on={}))
     for broken in (
-        {**good, "weights": {"w": [1.0]}},
+        {**good, "weights": {"w": [1.0, 2.0]}},
         {**good, "weights": {"w": "heavy"}},
         {key: value for key, value in good.items() if key != "work_bias"},
-        {**good, "valence": 0.3},
+        {**good, "irony_valence": 0.3},
+        {**good, "plain_valence": -0.9},
     ):
-        with pytest.raises(ValueError, match=IRONY_FILE):
-            IronyModel.from_json(json.dumps(broken))
+        with pytest.raises(ValueError, match=REREAD_FILE):
+            RereadModel.from_json(json.dumps(broken))
 
 
 def test_the_shipped_model_was_fitted_on_the_current_data_never_the_validation_sets() -> None:
@@ -113,45 +123,57 @@ def test_refitting_gives_the_shipped_model() -> None:
 
     valence = load_valence_model()
     assert valence is not None
-    refitted, report = train_irony(
+    refitted, report = train_reread(
         valence_training_files(DATA), general_texts(GENERAL, DATA), valence
     )
     model = shipped()
 
-    assert refitted.valence == pytest.approx(model.valence, abs=1e-4)
-    assert refitted.work_bias == pytest.approx(model.work_bias, abs=1e-3)
-    assert refitted.irony_bias == pytest.approx(model.irony_bias, abs=1e-3)
+    for name in ("work_bias", "irony_bias", "plain_bias", "irony_valence", "plain_valence"):
+        assert getattr(refitted, name) == pytest.approx(getattr(model, name), abs=1e-3), name
     assert refitted.weights.keys() == model.weights.keys()
     assert all(
-        abs(refitted.weights[feature][0] - work) < 1e-3
-        and abs(refitted.weights[feature][1] - irony) < 1e-3
-        for feature, (work, irony) in model.weights.items()
+        max(abs(a - b) for a, b in zip(refitted.weights[feature], row, strict=True)) < 1e-3
+        for feature, row in model.weights.items()
     )
-    assert report.precision >= 0.9 and report.r_after > report.r_before
+    assert report.irony.precision >= 0.9 and report.plain.precision >= 0.9
+    assert report.r_after > report.r_before and report.f1_after > report.f1_before
 
 
-def test_only_a_positive_reading_is_ever_turned() -> None:
+def test_a_reading_is_only_ever_turned_to_what_the_model_says() -> None:
     component = sentiment()
-    model = component.irony
+    model = component.reread
     assert model is not None
     texts = [
         row.text
         for name in ("workplace_chat.jsonl", "workplace_train/finance.jsonl")
         for row in load_workplace_set(DATA / name)
     ]
-    turned = 0
+    turned: set[str] = set()
     for doc in pipeline().pipe(texts, disable=["nudges_themes"]):
-        component.irony = None
+        component.reread = None
         try:
             before = component.valence(doc)
         finally:
-            component.irony = model
+            component.reread = model
         after = component.valence(doc)
         if after != before:
-            turned += 1
-            assert before > 0 and after == model.valence
-            assert model.ironic(lower_words(doc))
-    assert turned > 0
+            assert doc._.distress is False
+            if before > 0:
+                assert after == model.irony_valence
+                turned.add("irony")
+            else:
+                assert before < 0 and after == model.plain_valence
+                turned.add("plain")
+    assert turned == {"irony", "plain"}
+
+
+def test_distress_is_never_read_as_plain_work_talk() -> None:
+    component = sentiment()
+    rows = [row for row in load_workplace_set(DATA / "workplace_chat.jsonl") if row.distress]
+    assert len(rows) >= 15
+    for doc in pipeline().pipe(row.text for row in rows):
+        if doc._.distress:
+            assert component.valence(doc) <= -0.8
 
 
 @pytest.mark.parametrize(
@@ -165,6 +187,17 @@ def test_only_a_positive_reading_is_ever_turned() -> None:
 )
 def test_ironic_praise_about_work_reads_negative(text: str) -> None:
     assert score_many([text])[0] < 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "terminate the old hosting contract at the end of the quarter, finance has the paperwork",
+        "can we take the pricing disagreement offline? i will set up a call with both leads",
+    ],
+)
+def test_plain_work_talk_with_bad_news_words_reads_neutral(text: str) -> None:
+    assert abs(score_many([text])[0]) < 0.05  # neutral (evaluation.SCORE_THRESHOLD)
 
 
 @pytest.mark.parametrize(
