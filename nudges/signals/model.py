@@ -374,6 +374,9 @@ class RereadModel:
             )
         except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise ValueError(f"{REREAD_FILE} is not a reread model: {error!r}") from None
+        numbers = (model.work_bias, model.irony_bias, model.plain_bias)
+        if not all(math.isfinite(number) for number in numbers):
+            raise ValueError(f"{REREAD_FILE}: a bias is not a finite number")
         if not -1.0 <= model.irony_valence <= 0.0 or not -0.5 <= model.plain_valence <= 1.0:
             raise ValueError(
                 f"{REREAD_FILE}: an ironic message must score -1..0 and a plain one -0.5..1"

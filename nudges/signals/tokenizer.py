@@ -47,6 +47,8 @@ in exactly one piece."""
 _TRAILING = ",.!?;:"
 _LAST = re.compile(r".\Z", re.DOTALL)
 _CUT = re.compile("")
+_UNCLEAN = re.compile(r"[^\S ]|  |^ | $")
+"""Whitespace other than single spaces between chunks (the cleaner leaves none)."""
 CACHE_SIZE = 100_000
 """Distinct chunks whose split spaCy keeps (spaCy's default is 10,000): the words of a
 team's chat, and far below the vocabulary's own bound (``VOCABULARY_LIMIT``)."""
@@ -104,7 +106,10 @@ class ChatTokenizer:
         """Tokenize text that is already clean: chunks between single spaces, no other
         whitespace (what the cleaner returns)."""
         doc: Doc = self._splitter(text)
-        lowers = self._lowers(text)
+        if _UNCLEAN.search(text) is None:
+            lowers = self._lowers(text)
+        else:  # spaCy makes tokens of the extra whitespace; the chunks would not line up
+            lowers = [token.lower_ for token in doc]
         if len(lowers) != len(doc):  # cannot happen; the components would misread words
             lowers = [token.lower_ for token in doc]
         doc.user_data[LOWERS_KEY] = lowers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 from pathlib import Path
 from typing import cast
 
@@ -92,6 +93,7 @@ def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
         {key: value for key, value in good.items() if key != "work_bias"},
         {**good, "irony_valence": 0.3},
         {**good, "plain_valence": -0.9},
+        {**good, "work_bias": float("nan")},
     ):
         with pytest.raises(ValueError, match=REREAD_FILE):
             RereadModel.from_json(json.dumps(broken))
@@ -167,13 +169,51 @@ def test_a_reading_is_only_ever_turned_to_what_the_model_says() -> None:
     assert turned == {"irony", "plain"}
 
 
-def test_distress_is_never_read_as_plain_work_talk() -> None:
+def test_distress_is_never_turned() -> None:
+    """With a model that would turn every reading, a message flagged for distress keeps
+    the rules' valence (components.py guards it, not the shipped model's weights)."""
     component = sentiment()
+    shipped_model = component.reread
     rows = [row for row in load_workplace_set(DATA / "workplace_chat.jsonl") if row.distress]
     assert len(rows) >= 15
-    for doc in pipeline().pipe(row.text for row in rows):
-        if doc._.distress:
-            assert component.valence(doc) <= -0.8
+    docs = list(pipeline().pipe(row.text for row in rows))
+    everything = RereadModel(
+        work_bias=1.0,
+        irony_bias=1.0,
+        plain_bias=1.0,
+        irony_valence=-0.4,
+        plain_valence=0.0,
+        weights={},
+    )
+    try:
+        component.reread = everything
+        assert component.valence(pipeline()("great demo today, thanks all 🎉")) == -0.4
+        flagged = [doc for doc in docs if doc._.distress]
+        assert len(flagged) >= 15
+        for doc in flagged:
+            assert component.valence(doc) == component.rules_valence(doc) <= -0.8
+    finally:
+        component.reread = shipped_model
+
+
+def test_the_look_ups_sum_the_weights_of_the_chat_features() -> None:
+    model = shipped()
+    vocabulary = sorted({word for feature in model.weights for word in feature.split(" ")})
+    generator = random.Random(20261126)
+    for _ in range(2000):
+        lowers = [
+            generator.choice([*vocabulary[:: max(1, len(vocabulary) // 500)], "12", "3rd"])
+            for _ in range(generator.randint(0, 12))
+        ]
+        lowers += lowers[: generator.randint(0, 3)]  # repeats count once
+        features = chat_features(lowers)
+        for column, bias in ((1, model.irony_bias), (2, model.plain_bias)):
+            rows = [model.weights[f] for f in features if f in model.weights]
+            expected = (
+                model.work_bias + sum(row[0] for row in rows),
+                bias + sum(row[column] for row in rows),
+            )
+            assert model.total(lowers, column) == pytest.approx(expected, abs=1e-9)
 
 
 @pytest.mark.parametrize(
