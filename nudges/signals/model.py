@@ -46,11 +46,17 @@ STEM = 5
 its family taught. Five letters is the usual length of such prefix stems."""
 
 
+def _words_and_pairs(lowers: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The words (numbers as :data:`NUMBER`) and adjacent pairs (the first word also with
+    :data:`START`) that :func:`grams` and :func:`chat_features` share."""
+    words = [NUMBER if word[:1].isdigit() else word for word in lowers]
+    return words, [f"{a} {b}" for a, b in zip([START, *words], words, strict=False)]
+
+
 def grams(lowers: Sequence[str]) -> set[str]:
     """A message's lower-case words, adjacent word pairs, pairs with one word between them
     ("no _ from": "no reply from", "no answer from") and stems of long words."""
-    words = [NUMBER if word[:1].isdigit() else word for word in lowers]
-    pairs = [f"{a} {b}" for a, b in zip([START, *words], words, strict=False)]
+    words, pairs = _words_and_pairs(lowers)
     gapped = [f"{a} _ {b}" for a, b in zip(words, words[2:], strict=False)]
     stems = [f"~{word[:STEM]}" for word in words if len(word) > STEM]
     return {*words, *pairs, *gapped, *stems}
@@ -245,8 +251,8 @@ REREAD_FILE = "reread_model.json"
 def chat_features(lowers: Sequence[str]) -> set[str]:
     """What the reread model reads: a message's lower-case words and adjacent word pairs
     (numbers as :data:`NUMBER`, the first word also paired with :data:`START`)."""
-    words = [NUMBER if word[:1].isdigit() else word for word in lowers]
-    return {*words, *(f"{a} {b}" for a, b in zip([START, *words], words, strict=False))}
+    words, pairs = _words_and_pairs(lowers)
+    return {*words, *pairs}
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,11 +185,13 @@ def _fit(train: Sequence[Example], c: float) -> _Fit:
     return fitted
 
 
+def _linear(fit: tuple[float, dict[str, float]], features: frozenset[str]) -> float:
+    bias, weights = fit
+    return bias + sum(weights.get(feature, 0.0) for feature in features)
+
+
 def _logits(fitted: _Fit, features: frozenset[str]) -> dict[str, float]:
-    return {
-        theme: bias + sum(weights.get(feature, 0.0) for feature in features)
-        for theme, (bias, weights) in fitted.items()
-    }
+    return {theme: _linear(fit, features) for theme, fit in fitted.items()}
 
 
 def _folds(groups: Sequence[int]) -> list[list[int]]:
@@ -599,11 +601,6 @@ def _fit_logistic(
     return float(model.intercept_[0]), weights
 
 
-def _linear(fit: tuple[float, dict[str, float]], features: frozenset[str]) -> float:
-    bias, weights = fit
-    return bias + sum(weights.get(feature, 0.0) for feature in features)
-
-
 def general_chat_files(data: Path = DATA) -> list[Path]:
     """Our labelled non-work chat sets (friends, fans, family, errands), in a fixed order."""
     return sorted((data / "general_chat").glob("*.jsonl"))
@@ -738,8 +735,8 @@ def train_reread(
         rows = load_workplace_set(path)
         texts.extend((row.text, row.rating) for row in rows)
         groups.extend([group] * len(rows))
-    work = _read_all(texts, valence_model)
-    other = _read_all([(text, rating) for text, rating, _group in general], valence_model)
+    read = _read_all([*texts, *((text, rating) for text, rating, _ in general)], valence_model)
+    work, other = read[: len(texts)], read[len(texts) :]
 
     # Is it workplace chat? Out of fold, a writer's texts all in one fold, the cut lets
     # WORK_PASS of the general texts through.
