@@ -19,6 +19,7 @@ and splits words the way VADER reads them, so every component sees what a reader
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import cast
 
 from spacy.language import Language
@@ -33,7 +34,7 @@ from nudges.signals.model import (
     theme_features,
 )
 from nudges.signals.resources import load
-from nudges.signals.sentiment import SentimentScorer, squash
+from nudges.signals.sentiment import DESPAIR_KEY, SentimentScorer, squash
 from nudges.signals.themes import ThemeTagger
 from nudges.signals.tokenizer import lower_words
 
@@ -76,15 +77,38 @@ class SentimentComponent:
         self.scorer.bad_news = self.bad_news
 
     def valence(self, doc: Doc) -> float:
+        """:meth:`valences` of one Doc."""
+        return self.valences([doc])[0]
+
+    def valences(self, docs: Sequence[Doc]) -> list[float]:
+        """:meth:`reading` of each Doc, then the reread model's second reading (model.py;
+        each model only if shipped), read for the whole batch at once."""
+        values = [self.reading(doc) for doc in docs]
+        if self.reread is None:
+            return values
+        reread = [i for i, doc in enumerate(docs) if not self.kept(doc)]
+        if reread:
+            second = self.reread.valence_many(
+                [lower_words(docs[i]) for i in reread], [values[i] for i in reread]
+            )
+            for i, value in zip(reread, second, strict=True):
+                values[i] = value
+        return values
+
+    def reading(self, doc: Doc) -> float:
         """:meth:`rules_valence`; when the rules find no feeling, the learned valence
-        model's reading; then the reread model's second reading of work talk (model.py;
-        each only if shipped)."""
+        model's reading."""
         value = self.rules_valence(doc)
         if value == 0.0 and self.model is not None:
             value = self.implicit(doc)
-        if value != 0.0 and self.reread is not None and stored(doc, "distress", False) is not True:
-            return self.reread.valence(lower_words(doc), value)
         return value
+
+    @staticmethod
+    def kept(doc: Doc) -> bool:
+        """Whether the reread model must leave the rules' reading as it is: the message has
+        distress language, or a despair idiom (sentiment.py), which a model fitted on
+        everyday chat would soften."""
+        return stored(doc, "distress", False) is True or doc.user_data.get(DESPAIR_KEY) is True
 
     def rules_valence(self, doc: Doc) -> float:
         """The rules' valence, no higher than :data:`DISTRESS_VALENCE` for distress."""
@@ -114,11 +138,12 @@ class SentimentComponent:
         return doc
 
     def pipe(self, docs: Iterable[Doc], *, batch_size: int = 256) -> Iterator[Doc]:
-        """Score a stream of Docs (what ``nlp.pipe`` calls; cheaper than one call each)."""
-        valence = self.valence
-        for doc in docs:
-            store(doc, "valence", valence(doc))
-            yield doc
+        """Score a stream of Docs (what ``nlp.pipe`` calls), ``batch_size`` at a time."""
+        stream = iter(docs)
+        while batch := list(islice(stream, batch_size)):
+            for doc, value in zip(batch, self.valences(batch), strict=True):
+                store(doc, "valence", value)
+                yield doc
 
 
 class ThemesComponent:

@@ -1,8 +1,8 @@
 """The learned parts of the signals, fitted on labelled chat: one logistic model per theme,
 a linear valence model for messages in which the rules find no feeling
-(:class:`ValenceModel`), and a second reading of workplace messages that turns some
-positive readings into irony and some negative ones into plain work talk
-(:class:`RereadModel`).
+(:class:`ValenceModel`), and a second reading that turns some positive readings of work
+talk into irony and some negative ones into plain work talk, and corrects how strongly the
+rules read a feeling (:class:`RereadModel`).
 
 The theme rules (``themes.py``, ``lexicons/themes.jsonl``) name the phrases that clearly
 mean a theme. People say the same things in many more ways ("two people short", "still no
@@ -20,8 +20,9 @@ message says it means something else ("the deadline for feedback" is not workloa
 ``themes_model.json`` in ``lexicons/`` holds the numbers (``valence_model.json`` and
 ``reread_model.json`` those of the other two); ``python -m nudges.signals.training`` fits
 them (scikit-learn) on the labelled training sets in ``tests/data/workplace_train/`` and the
-development set, never on the held-out set. Reading a message costs one dictionary look-up
-per word, per pair and per rule theme.
+development set, never on the held-out set. The theme model costs one dictionary look-up per
+word, per pair and per rule theme; the reread model reads a batch of messages with a few
+array operations.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
+import numpy as np
+from numpy.typing import NDArray
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from nudges.signals.evaluation import HUMAN_THRESHOLD, SCORE_THRESHOLD
 
 START = "<s>"
 """Stands before the first word, so "<s> finally" (an opening word) is its own pair."""
@@ -255,9 +260,59 @@ def chat_features(lowers: Sequence[str]) -> set[str]:
     return {*words, *pairs}
 
 
+NEUTRAL_RATING = HUMAN_THRESHOLD / 3.0
+"""A rating this close to 0 (on -1..+1, people's -3..+3 scale divided by 3) is neutral to
+people."""
+
+
+def calibrated(rating: float) -> float:
+    """A predicted rating (-1..+1, people's scale divided by 3) as a score: what people
+    would call neutral (within :data:`NEUTRAL_RATING`) lands inside the scorer's neutral
+    zone (``SCORE_THRESHOLD``), and the rest is stretched over what is left of -1..+1,
+    order kept."""
+    size = abs(rating)
+    if size < NEUTRAL_RATING:
+        return rating * SCORE_THRESHOLD / NEUTRAL_RATING
+    stretched = SCORE_THRESHOLD + (size - NEUTRAL_RATING) * (1.0 - SCORE_THRESHOLD) / (
+        1.0 - NEUTRAL_RATING
+    )
+    return math.copysign(min(1.0, stretched), rating)
+
+
+def reading_terms(reading: float, weight: float, positive: float, negative: float) -> float:
+    """The residual's terms for the pipeline's reading: ``weight`` times the reading, plus
+    ``positive`` or ``negative`` by its sign."""
+    terms = weight * reading
+    if reading > 0.0:
+        terms += positive
+    elif reading < 0.0:
+        terms += negative
+    return terms
+
+
+_PAIR = np.int64(-7046029254386353131)
+"""Multiplier that makes a pair's key from its words' (the 64-bit golden ratio, signed)."""
+
+
+def _hashes(words: Sequence[str]) -> NDArray[np.int64]:
+    """Python's own hash of each word: cached on the string, the same within a process
+    (the model computes its keys in the process that reads)."""
+    return np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+
+
+def _keys_of(
+    firsts: NDArray[np.int64], seconds: NDArray[np.int64], paired: NDArray[np.bool_]
+) -> NDArray[np.int64]:
+    """A feature's key: its word's hash, or for a pair first * :data:`_PAIR` + second
+    (wrapping around, as int64 arithmetic on arrays does). Two of the model's 70,000
+    features sharing a key would make loading fail; a message's word or pair taking a
+    feature's key by chance has odds of about one in 10^12 per message."""
+    return np.where(paired, firsts * _PAIR + seconds, firsts)
+
+
 @dataclass(frozen=True, slots=True)
 class RereadModel:
-    """A second reading of work talk: three logistic models over a message's
+    """A second reading of work talk: four linear models over a message's
     :func:`chat_features`, fitted by ``python -m nudges.signals.training``.
 
     * ``work``: whether the message is workplace chat, fitted on labelled workplace chat
@@ -271,14 +326,22 @@ class RereadModel:
       "there are 3 of us doing the work of 8 and everyone keeps acting like that's fine");
     * ``plain``: whether people read a message the pipeline reads as negative as no
       complaint at all ("we need to kill the second concept", "the villain needs a better
-      death scream"): work talk full of words that are bad news elsewhere.
+      death scream"): work talk full of words that are bad news elsewhere;
+    * ``residual``: how far people's rating of a work message lies from the pipeline's
+      reading (a ridge regression on the rating divided by 3 minus the reading, with the
+      reading and its sign as three more inputs): what the rules systematically over- or
+      under-read in work talk ("the build is green again" is more relief than the words
+      say; "per my last message" is colder).
 
-    The last two are fitted on the workplace and general messages the pipeline reads that
-    way. A reading is turned when the work score and its own score are both above 0 (each
-    bias holds the cut training chose); the message then scores how people rated such
-    messages on average (:attr:`irony_valence`, :attr:`plain_valence`). The rules' own
-    sarcasm test (sentiment.py) reads cue words; this model reads what writers' whole
-    messages taught it, and speaks only about work talk.
+    Irony and plain are fitted on the workplace and general messages the pipeline reads
+    that way; the residual on all of them. Work talk is a message whose work score is above
+    0 (the bias holds the cut training chose). Its reading is turned when the reading's own
+    score is above 0 too; the message then reads as people rated such messages on average
+    (:attr:`irony_valence`, :attr:`plain_valence`). Then a share of the residual is added,
+    and the sum (a predicted rating) becomes a score through :func:`calibrated`. Other
+    text keeps its reading, plus a smaller share of the residual where the rules read a
+    feeling. The rules' own sarcasm test (sentiment.py) reads cue words; this model reads
+    what writers' whole messages taught it.
     """
 
     work_bias: float
@@ -286,66 +349,112 @@ class RereadModel:
     plain_bias: float
     irony_valence: float
     plain_valence: float
-    weights: Mapping[str, tuple[float, float, float]]
-    """feature -> (work weight, irony weight, plain weight)."""
-    _words: dict[str, tuple[float, float, float]] = field(init=False, repr=False, compare=False)
-    _pairs: dict[str, dict[str, tuple[float, float, float]]] = field(
-        init=False, repr=False, compare=False
-    )
+    residual_bias: float
+    residual_reading: float
+    """Residual weight of the reading itself (-1..+1)."""
+    residual_positive: float
+    """Residual weight of a positive reading."""
+    residual_negative: float
+    """Residual weight of a negative reading."""
+    work_share: float
+    """The share of the residual added to work talk."""
+    general_share: float
+    """The share of the residual added to a feeling read in other text."""
+    weights: Mapping[str, tuple[float, float, float, float]]
+    """feature -> (work weight, irony weight, plain weight, residual weight)."""
+    _keys: NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _rows: NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The weights by word, and by first word then second word of a pair: reading a
-        # message then builds no pair strings (they cost more than the look-ups).
-        words: dict[str, tuple[float, float, float]] = {}
-        pairs: dict[str, dict[str, tuple[float, float, float]]] = {}
-        for feature, row in self.weights.items():
-            first, _, second = feature.partition(" ")
-            if second:
-                pairs.setdefault(first, {})[second] = row
-            else:
-                words[feature] = row
-        object.__setattr__(self, "_words", words)
-        object.__setattr__(self, "_pairs", pairs)
+        # Each feature as one 64-bit key (see _keys_of), sorted, with its weights in the
+        # same order: a batch of messages is then read with a few array operations.
+        features = list(self.weights)
+        firsts = [feature.partition(" ")[0] for feature in features]
+        seconds = [feature.partition(" ")[2] for feature in features]
+        keys = _keys_of(
+            _hashes(firsts), _hashes(seconds), np.array([bool(s) for s in seconds], dtype=bool)
+        )
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
+            raise ValueError(f"{REREAD_FILE}: two features share a key")
+        rows = np.array([self.weights[feature] for feature in features], dtype=np.float64)
+        object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_rows", rows.reshape(len(features), 4)[order])
 
-    def total(self, lowers: Sequence[str], column: int) -> tuple[float, float]:
-        """The work score and the score of model ``column`` (1 irony, 2 plain) of a
-        message's :func:`chat_features`, biases included."""
-        work = self.work_bias
-        score = self.irony_bias if column == 1 else self.plain_bias
-        weighed = self._words
-        pairs = self._pairs
-        seen: set[str] = set()
-        paired: set[tuple[str, str]] = set()
-        previous = START
-        for word in lowers:
-            if word[:1].isdigit():
-                word = NUMBER
-            if word not in seen:
-                seen.add(word)
-                row = weighed.get(word)
-                if row is not None:
-                    work += row[0]
-                    score += row[column]
-            following = pairs.get(previous)
-            if following is not None:
-                row = following.get(word)
-                if row is not None and (previous, word) not in paired:
-                    paired.add((previous, word))
-                    work += row[0]
-                    score += row[column]
-            previous = word
-        return work, score
+    def totals_many(self, messages: Sequence[Sequence[str]]) -> NDArray[np.float64]:
+        """The work, irony, plain and residual sums of each message's :func:`chat_features`
+        (its lower-case words), biases included, one row per message; the residual's
+        reading terms are not (:meth:`residual`)."""
+        lengths = np.fromiter(map(len, messages), dtype=np.intp, count=len(messages))
+        words = [NUMBER if word[:1].isdigit() else word for lowers in messages for word in lowers]
+        current = _hashes(words)
+        previous = np.empty_like(current)
+        previous[1:] = current[:-1]
+        ends = np.cumsum(lengths)
+        previous[(ends - lengths)[lengths > 0]] = hash(START)
+        # every word, then every pair; sorted, so the search walks the keys once
+        wanted = np.concatenate(
+            [current, _keys_of(previous, current, np.ones(len(current), dtype=bool))]
+        )
+        order = np.argsort(wanted)
+        wanted = wanted[order]
+        found = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
+        hit = self._keys[found] == wanted if len(self._keys) else np.zeros(len(wanted), bool)
+        message = np.searchsorted(ends, order[hit] % max(1, len(current)), side="right")
+        # a feature counts once per message
+        pairs = np.unique(message * len(self._keys) + found[hit])
+        message, feature = np.divmod(pairs, max(1, len(self._keys)))
+        sums = np.empty((len(messages), 4), dtype=np.float64)
+        for column in range(4):
+            sums[:, column] = np.bincount(
+                message, weights=self._rows[feature, column], minlength=len(messages)
+            )
+        biases = (self.work_bias, self.irony_bias, self.plain_bias, self.residual_bias)
+        sums += np.array(biases, dtype=np.float64)
+        return sums
+
+    def totals(self, lowers: Sequence[str]) -> tuple[float, float, float, float]:
+        """:meth:`totals_many` of one message."""
+        work, irony, plain, residual = self.totals_many([lowers])[0].tolist()
+        return work, irony, plain, residual
+
+    def residual(self, reading: float, total: float) -> float:
+        """The residual of a message whose features sum to ``total`` (bias included) and
+        which the pipeline reads as ``reading``."""
+        return total + reading_terms(
+            reading, self.residual_reading, self.residual_positive, self.residual_negative
+        )
 
     def valence(self, lowers: Sequence[str], value: float) -> float:
-        """The valence of a message (its lower-case words) the pipeline reads as
-        ``value``: ``value`` itself, or the turned reading's."""
-        if value == 0.0:
-            return value
-        ironic = value > 0.0
-        work, score = self.total(lowers, 1 if ironic else 2)
-        if work > 0.0 and score > 0.0:
-            return self.irony_valence if ironic else self.plain_valence
-        return value
+        """:meth:`valence_many` of one message."""
+        return self.valence_many([lowers], [value])[0]
+
+    def valence_many(
+        self, messages: Sequence[Sequence[str]], values: Sequence[float]
+    ) -> list[float]:
+        """The valence of each message (its lower-case words) the pipeline reads as the
+        matching ``value``. Work talk: the turned reading's (or ``value``) plus
+        :attr:`work_share` of the residual, :func:`calibrated`. Other text: ``value`` plus
+        :attr:`general_share` of the residual, or 0 when ``value`` is 0 (the residual
+        weighs a feeling the rules read; it does not find one in text they read as
+        neutral)."""
+        found: list[float] = []
+        for (work, irony, plain, residual), value in zip(
+            self.totals_many(messages).tolist(), values, strict=True
+        ):
+            if work > 0.0:
+                if value > 0.0 and irony > 0.0:
+                    value = self.irony_valence
+                elif value < 0.0 and plain > 0.0:
+                    value = self.plain_valence
+                found.append(calibrated(value + self.work_share * self.residual(value, residual)))
+            elif value == 0.0:
+                found.append(value)
+            else:
+                value += self.general_share * self.residual(value, residual)
+                found.append(max(-1.0, min(1.0, value)))
+        return found
 
     def to_json(self, *, trained_on: Mapping[str, object]) -> str:
         """The model file's text: one feature per line, sorted, four decimals."""
@@ -358,6 +467,12 @@ class RereadModel:
                 "plain_bias": round(self.plain_bias, 4),
                 "irony_valence": round(self.irony_valence, 4),
                 "plain_valence": round(self.plain_valence, 4),
+                "residual_bias": round(self.residual_bias, 4),
+                "residual_reading": round(self.residual_reading, 4),
+                "residual_positive": round(self.residual_positive, 4),
+                "residual_negative": round(self.residual_negative, 4),
+                "work_share": self.work_share,
+                "general_share": self.general_share,
             },
             {feature: [round(w, 4) for w in row] for feature, row in self.weights.items()},
         )
@@ -367,26 +482,42 @@ class RereadModel:
         """Read a model file (raises ``ValueError`` naming what is wrong)."""
         body = json.loads(text)
         try:
-            weights: dict[str, tuple[float, float, float]] = {}
-            for feature, (work, irony, plain) in body["weights"].items():
-                weights[str(feature)] = (float(work), float(irony), float(plain))
+            weights: dict[str, tuple[float, float, float, float]] = {}
+            for feature, (work, irony, plain, residual) in body["weights"].items():
+                weights[str(feature)] = (float(work), float(irony), float(plain), float(residual))
             model = cls(
                 work_bias=float(body["work_bias"]),
                 irony_bias=float(body["irony_bias"]),
                 plain_bias=float(body["plain_bias"]),
                 irony_valence=float(body["irony_valence"]),
                 plain_valence=float(body["plain_valence"]),
+                residual_bias=float(body["residual_bias"]),
+                residual_reading=float(body["residual_reading"]),
+                residual_positive=float(body["residual_positive"]),
+                residual_negative=float(body["residual_negative"]),
+                work_share=float(body["work_share"]),
+                general_share=float(body["general_share"]),
                 weights=weights,
             )
         except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise ValueError(f"{REREAD_FILE} is not a reread model: {error!r}") from None
-        numbers = (model.work_bias, model.irony_bias, model.plain_bias)
+        numbers = (
+            model.work_bias,
+            model.irony_bias,
+            model.plain_bias,
+            model.residual_bias,
+            model.residual_reading,
+            model.residual_positive,
+            model.residual_negative,
+        )
         if not all(math.isfinite(number) for number in numbers):
-            raise ValueError(f"{REREAD_FILE}: a bias is not a finite number")
+            raise ValueError(f"{REREAD_FILE}: a bias or reading weight is not a finite number")
         if not -1.0 <= model.irony_valence <= 0.0 or not -0.5 <= model.plain_valence <= 1.0:
             raise ValueError(
                 f"{REREAD_FILE}: an ironic message must score -1..0 and a plain one -0.5..1"
             )
+        if not (0.0 <= model.work_share <= 1.0 and 0.0 <= model.general_share <= 1.0):
+            raise ValueError(f"{REREAD_FILE}: a residual share must be 0..1")
         return model
 
 

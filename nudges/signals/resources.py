@@ -21,8 +21,8 @@ from typing import Any, Literal
 VADER_PACKAGE = "vaderSentiment"
 LEXICON_PACKAGE = "nudges.signals"
 
-IdiomKind = Literal["valence", "booster", "negator", "rule"]
-_IDIOM_KINDS: frozenset[str] = frozenset({"valence", "booster", "negator", "rule"})
+IdiomKind = Literal["valence", "despair", "booster", "negator", "rule"]
+_IDIOM_KINDS: frozenset[str] = frozenset({"valence", "despair", "booster", "negator", "rule"})
 _MODIFIER_KINDS: frozenset[str] = frozenset(
     {
         "booster",

@@ -46,6 +46,10 @@ from spacy.vocab import Vocab
 from nudges.signals.resources import Idiom, Resources
 from nudges.signals.tokenizer import CAPITALS_KEY, key_word, lower_words
 
+DESPAIR_KEY = "nudges.signals.despair"
+"""``doc.user_data`` key: True when a despair idiom (idioms.tsv, kind ``despair``) was read
+("tired of being alive"): the learned reread never softens such a message."""
+
 NEGATION_SCALAR = -0.74
 """A negated word keeps 74% of its strength with the opposite sign (paper, sec. 3.2)."""
 CAPS_INCREMENT = 0.733
@@ -311,8 +315,10 @@ class SentimentScorer:
             if kind == "rule":
                 rules.append((start, end, idiom))
                 found[start] = _PLAIN
-            elif kind == "valence":
+            elif kind == "valence" or kind == "despair":
                 found[start] = (idiom.value or None, 0.0, 0.0, 0)
+                if kind == "despair":
+                    doc.user_data[DESPAIR_KEY] = True
             elif kind == "booster":
                 found[start] = (None, idiom.value, 0.0, 0)
             else:

@@ -200,8 +200,8 @@ def run(repeat: int, shared: Path) -> None:
         " tests/data/ANNOTATION.md). 'workplace unread': four more sets no rule was written"
         " from and no valence or reread model fitted on.\n The theme model is fitted on all"
         " of them, so neither has theme figures; the unread sets still measure distress.\n"
-        " The reread model reads the movie, amazon and nyt sentences as general text; no"
-        " model reads the tweets)"
+        " The reread model is fitted on the movie, amazon and nyt sentences as general text,"
+        " so their figures are not independent; no model reads the tweets)"
     )
 
     by_name = {row.name: row for row in rows}

@@ -225,7 +225,7 @@ def test_huge_input_is_read_up_to_the_limit() -> None:
     value = score(text)
 
     assert len(text) > MAX_CHARS
-    assert 0.9 < value <= 1.0
+    assert 0.5 < value <= 1.0  # read as clearly positive, not cut to nothing
 
 
 def test_non_text_input_is_tolerated() -> None:

@@ -11,6 +11,7 @@ from spacy.language import Language
 
 from nudges.signals import analyze, build_pipeline, score
 from nudges.signals.components import ThemesComponent
+from tests.nudges.signals.probes import NEAR_NEUTRAL
 
 
 @functools.cache
@@ -34,7 +35,9 @@ def reading(text: str) -> str:
     ("text", "expected"),
     [
         ("second time today the build agent fell over", "negative"),
-        ("they keep moving the date back on the sso work", "negative"),
+        pytest.param(
+            "they keep moving the date back on the sso work", "negative", marks=NEAR_NEUTRAL
+        ),
         ("that sync could have been an email", "negative"),
         ("my schedule is back to back until thursday", "negative"),
         ("the ticket queue is never ending", "negative"),
@@ -44,9 +47,11 @@ def reading(text: str) -> str:
         ("rollout ran smoothly across all regions", "positive"),
         ("we landed the payments work ahead of schedule", "positive"),
         ("sales closed the deal with the big retailer", "positive"),
-        ("zero regressions after the upgrade", "positive"),
+        pytest.param("zero regressions after the upgrade", "positive", marks=NEAR_NEUTRAL),
         ("still waiting for finance to confirm the budget", "negative"),
-        ("we cannot proceed until the contract is signed", "negative"),
+        pytest.param(
+            "we cannot proceed until the contract is signed", "negative", marks=NEAR_NEUTRAL
+        ),
     ],
 )
 def test_work_news_without_sentiment_words(text: str, expected: str) -> None:

