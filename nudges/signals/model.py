@@ -267,16 +267,20 @@ people."""
 
 def calibrated(rating: float) -> float:
     """A predicted rating (-1..+1, people's scale divided by 3) as a score: what people
-    would call neutral (within :data:`NEUTRAL_RATING`) lands inside the scorer's neutral
-    zone (``SCORE_THRESHOLD``), and the rest is stretched over what is left of -1..+1,
-    order kept."""
+    would call neutral (up to :data:`NEUTRAL_RATING`) lands inside the scorer's neutral
+    zone (below ``SCORE_THRESHOLD``), and the rest is stretched over what is left of
+    -1..+1, order kept."""
     size = abs(rating)
-    if size < NEUTRAL_RATING:
-        return rating * SCORE_THRESHOLD / NEUTRAL_RATING
+    if size <= NEUTRAL_RATING:
+        return rating * _INSIDE / NEUTRAL_RATING
     stretched = SCORE_THRESHOLD + (size - NEUTRAL_RATING) * (1.0 - SCORE_THRESHOLD) / (
         1.0 - NEUTRAL_RATING
     )
     return math.copysign(min(1.0, stretched), rating)
+
+
+_INSIDE = math.nextafter(SCORE_THRESHOLD, 0.0)
+"""The largest score the scorer still reads as neutral."""
 
 
 def reading_terms(reading: float, weight: float, positive: float, negative: float) -> float:
@@ -296,7 +300,8 @@ _PAIR = np.int64(-7046029254386353131)
 
 def _hashes(words: Sequence[str]) -> NDArray[np.int64]:
     """Python's own hash of each word: cached on the string, the same within a process
-    (the model computes its keys in the process that reads)."""
+    but not across processes, so the model computes its keys where it reads (a pickled
+    model rebuilds them: :meth:`RereadModel.__reduce__`)."""
     return np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
 
 
@@ -304,9 +309,10 @@ def _keys_of(
     firsts: NDArray[np.int64], seconds: NDArray[np.int64], paired: NDArray[np.bool_]
 ) -> NDArray[np.int64]:
     """A feature's key: its word's hash, or for a pair first * :data:`_PAIR` + second
-    (wrapping around, as int64 arithmetic on arrays does). Two of the model's 70,000
-    features sharing a key would make loading fail; a message's word or pair taking a
-    feature's key by chance has odds of about one in 10^12 per message."""
+    (wrapping around, as int64 arithmetic on arrays does). Two of the model's features
+    sharing a key would make loading fail (odds of about one in 10^10 per process); a
+    message's word or pair taking a feature's key by chance has odds of about one in 10^12
+    per message."""
     return np.where(paired, firsts * _PAIR + seconds, firsts)
 
 
@@ -381,6 +387,28 @@ class RereadModel:
         rows = np.array([self.weights[feature] for feature in features], dtype=np.float64)
         object.__setattr__(self, "_keys", keys)
         object.__setattr__(self, "_rows", rows.reshape(len(features), 4)[order])
+
+    def __reduce__(self) -> tuple[type[RereadModel], tuple[object, ...]]:
+        """Pickle the weights, not the keys: the keys are hashes of this process, and the
+        process that unpickles rebuilds its own (``nlp.pipe(n_process=...)`` pickles the
+        pipeline)."""
+        return (
+            type(self),
+            (
+                self.work_bias,
+                self.irony_bias,
+                self.plain_bias,
+                self.irony_valence,
+                self.plain_valence,
+                self.residual_bias,
+                self.residual_reading,
+                self.residual_positive,
+                self.residual_negative,
+                self.work_share,
+                self.general_share,
+                dict(self.weights),
+            ),
+        )
 
     def totals_many(self, messages: Sequence[Sequence[str]]) -> NDArray[np.float64]:
         """The work, irony, plain and residual sums of each message's :func:`chat_features`
@@ -512,6 +540,8 @@ class RereadModel:
         )
         if not all(math.isfinite(number) for number in numbers):
             raise ValueError(f"{REREAD_FILE}: a bias or reading weight is not a finite number")
+        if not bool(np.isfinite(model._rows).all()):
+            raise ValueError(f"{REREAD_FILE}: a feature weight is not a finite number")
         if not -1.0 <= model.irony_valence <= 0.0 or not -0.5 <= model.plain_valence <= 1.0:
             raise ValueError(
                 f"{REREAD_FILE}: an ironic message must score -1..0 and a plain one -0.5..1"

@@ -839,18 +839,19 @@ def train_reread(
 
     # The residual: people's rating (divided by its scale) minus the reading, fitted on
     # work and general text; cross-validated one writer per fold.
+    # Messages the reread leaves alone (distress, despair) are not in its fit.
+    reread_general = [(row, e) for row, e in zip(general, other, strict=True) if not e.kept]
+
     def residual_fit(train_at: Sequence[int]) -> _Residual:
+        at = [i for i in train_at if not work[i].kept]
         return _fit_residual(
-            [*(work[i].features for i in train_at), *(example.features for example in other)],
-            [*(turned[i] for i in train_at), *(example.valence for example in other)],
+            [*(work[i].features for i in at), *(e.features for _, e in reread_general)],
+            [*(turned[i] for i in at), *(e.valence for _, e in reread_general)],
             [
-                *(ratings[i] / 3.0 - turned[i] for i in train_at),
-                *(
-                    row.rating / row.scale - e.valence
-                    for row, e in zip(general, other, strict=True)
-                ),
+                *(ratings[i] / 3.0 - turned[i] for i in at),
+                *(row.rating / row.scale - e.valence for row, e in reread_general),
             ],
-            [*(1.0 for _ in train_at), *(RESIDUAL_GENERAL_WEIGHT for _ in other)],
+            [*(1.0 for _ in at), *(RESIDUAL_GENERAL_WEIGHT for _ in reread_general)],
         )
 
     after = list(turned)

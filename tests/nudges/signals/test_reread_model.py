@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import random
 from pathlib import Path
 from typing import cast
@@ -21,6 +22,7 @@ from nudges.signals.model import (
     chat_features,
     load_reread_model,
 )
+from nudges.signals.sentiment import DESPAIR_KEY
 from nudges.signals.tokenizer import lower_words
 from nudges.signals.training import (
     GENERAL_FILES,
@@ -119,7 +121,8 @@ def test_calibration_keeps_order_and_what_people_call_neutral_stays_neutral() ->
     assert calibrated(0.0) == 0.0 and calibrated(1.0) == 1.0 and calibrated(-3.0) == -1.0
     for rating, score in zip(ratings, scores, strict=True):
         assert score == -calibrated(-rating)
-        assert (abs(score) < SCORE_THRESHOLD) == (abs(rating) < neutral), rating
+        assert (abs(score) < SCORE_THRESHOLD) == (abs(rating) <= neutral), rating
+    assert abs(calibrated(neutral)) < SCORE_THRESHOLD  # people's own edge is neutral
 
 
 def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
@@ -134,6 +137,7 @@ def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
         {**good, "plain_valence": -0.9},
         {**good, "work_bias": float("nan")},
         {**good, "residual_reading": float("inf")},
+        {**good, "weights": {"w": [0.0, 0.0, 0.0, float("nan")]}},
     ):
         with pytest.raises(ValueError, match=REREAD_FILE):
             RereadModel.from_json(json.dumps(broken))
@@ -212,7 +216,7 @@ def test_messages_are_reread_only_as_the_model_says() -> None:
         work, irony, plain, residual = model.totals(lower_words(doc))
         if SentimentComponent.kept(doc) or (work <= 0.0 and before == 0.0):
             assert after == before
-            seen.add("kept")
+            seen.add("kept" if SentimentComponent.kept(doc) else "neutral other text")
             continue
         if work <= 0.0:
             expected = before + model.general_share * model.residual(before, residual)
@@ -227,7 +231,7 @@ def test_messages_are_reread_only_as_the_model_says() -> None:
             reading = model.plain_valence
             seen.add("plain")
         assert after == calibrated(reading + model.work_share * model.residual(reading, residual))
-    assert seen == {"kept", "other text", "irony", "plain"}
+    assert seen == {"kept", "neutral other text", "other text", "irony", "plain"}
 
 
 EVERYTHING = RereadModel(
@@ -271,10 +275,10 @@ def test_distress_is_never_reread() -> None:
     "text",
     [
         "some days i just want everything to be over",
-        "my family would be happier without me",
         "i honestly hate being alive",
         "i've thought about ending things",
-        "i'm so tired of existing, and work is the only thing that gets me up",
+        "scared of what i might do if this sprint continues",
+        "i can't hold it together anymore at work",
     ],
 )
 def test_despair_is_never_softened(text: str) -> None:
@@ -284,6 +288,7 @@ def test_despair_is_never_softened(text: str) -> None:
     component = sentiment()
     shipped_model = component.reread
     doc = pipeline()(text)
+    assert doc._.distress is False and doc.user_data.get(DESPAIR_KEY) is True
     try:
         component.reread = EVERYTHING
         assert SentimentComponent.kept(doc)
@@ -351,3 +356,43 @@ def test_plain_work_talk_with_bad_news_words_reads_neutral(text: str) -> None:
 )
 def test_sincere_praise_stays_positive(text: str) -> None:
     assert score_many([text])[0] > 0
+
+
+def test_a_batch_reads_each_message_as_alone() -> None:
+    """Messages of a batch (empty ones too) never share a pair or a feature."""
+    model = shipped()
+    vocabulary = sorted({word for feature in model.weights for word in feature.split(" ")})
+    generator = random.Random(7)
+    for _ in range(200):
+        batch = [
+            [generator.choice([*vocabulary[::97], "12", "<s>"]) for _ in range(length)]
+            for length in (generator.choice([0, 0, 1, 2, 5, 9]) for _ in range(8))
+        ]
+        together = model.totals_many(batch)
+        for row, lowers in zip(together.tolist(), batch, strict=True):
+            assert row == pytest.approx(model.totals(lowers), abs=1e-9)
+
+
+def test_a_pickled_model_reads_the_same_in_another_process() -> None:
+    """The keys are Python string hashes, which differ between processes: a pickled model
+    (``nlp.pipe(n_process=...)`` pickles the pipeline) rebuilds them where it is read."""
+    import ast
+    import pickle
+    import subprocess
+    import sys
+
+    lowers = ["the", "build", "is", "green", "again", "lol"]
+    expected = shipped().totals(lowers)
+    script = (
+        "import pickle, sys; model = pickle.loads(sys.stdin.buffer.read());"
+        f" print(repr(model.totals({lowers!r})))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        input=pickle.dumps(shipped()),
+        capture_output=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+        check=True,
+        timeout=120,
+    )
+    assert ast.literal_eval(found.stdout.decode()) == pytest.approx(expected, abs=1e-9)
