@@ -305,15 +305,25 @@ def _hashes(words: Sequence[str]) -> NDArray[np.int64]:
     return np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
 
 
-def _keys_of(
-    firsts: NDArray[np.int64], seconds: NDArray[np.int64], paired: NDArray[np.bool_]
-) -> NDArray[np.int64]:
-    """A feature's key: its word's hash, or for a pair first * :data:`_PAIR` + second
-    (wrapping around, as int64 arithmetic on arrays does). Two of the model's features
-    sharing a key would make loading fail (odds of about one in 10^10 per process); a
-    message's word or pair taking a feature's key by chance has odds of about one in 10^12
-    per message."""
-    return np.where(paired, firsts * _PAIR + seconds, firsts)
+def _pair_keys(firsts: NDArray[np.int64], seconds: NDArray[np.int64]) -> NDArray[np.int64]:
+    """A pair's key: first * :data:`_PAIR` + second (wrapping around, as int64 arithmetic on
+    arrays does); a word's key is its hash. Two of the model's features sharing a key would
+    make loading fail (odds of about one in 10^10 per process); a message's word or pair
+    taking a feature's key by chance has odds of about one in 10^12 per message."""
+    return firsts * _PAIR + seconds
+
+
+def with_residual(
+    reading: float, residual: float, *, work: bool, work_share: float, general_share: float
+) -> float:
+    """A reading (turned already, for work talk) with its ``residual``: for work talk
+    ``work_share`` of it, :func:`calibrated`; for other text ``general_share`` of it, and
+    only when the reading is not neutral."""
+    if work:
+        return calibrated(reading + work_share * residual)
+    if reading == 0.0:
+        return reading
+    return max(-1.0, min(1.0, reading + general_share * residual))
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,14 +382,13 @@ class RereadModel:
     _rows: NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Each feature as one 64-bit key (see _keys_of), sorted, with its weights in the
+        # Each feature as one 64-bit key (see _pair_keys), sorted, with its weights in the
         # same order: a batch of messages is then read with a few array operations.
         features = list(self.weights)
-        firsts = [feature.partition(" ")[0] for feature in features]
+        firsts = _hashes([feature.partition(" ")[0] for feature in features])
         seconds = [feature.partition(" ")[2] for feature in features]
-        keys = _keys_of(
-            _hashes(firsts), _hashes(seconds), np.array([bool(s) for s in seconds], dtype=bool)
-        )
+        paired = np.array([bool(second) for second in seconds], dtype=bool)
+        keys = np.where(paired, _pair_keys(firsts, _hashes(seconds)), firsts)
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
         if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
@@ -422,9 +431,7 @@ class RereadModel:
         ends = np.cumsum(lengths)
         previous[(ends - lengths)[lengths > 0]] = hash(START)
         # every word, then every pair; sorted, so the search walks the keys once
-        wanted = np.concatenate(
-            [current, _keys_of(previous, current, np.ones(len(current), dtype=bool))]
-        )
+        wanted = np.concatenate([current, _pair_keys(previous, current)])
         order = np.argsort(wanted)
         wanted = wanted[order]
         found = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
@@ -476,12 +483,15 @@ class RereadModel:
                     value = self.irony_valence
                 elif value < 0.0 and plain > 0.0:
                     value = self.plain_valence
-                found.append(calibrated(value + self.work_share * self.residual(value, residual)))
-            elif value == 0.0:
-                found.append(value)
-            else:
-                value += self.general_share * self.residual(value, residual)
-                found.append(max(-1.0, min(1.0, value)))
+            found.append(
+                with_residual(
+                    value,
+                    self.residual(value, residual),
+                    work=work > 0.0,
+                    work_share=self.work_share,
+                    general_share=self.general_share,
+                )
+            )
         return found
 
     def to_json(self, *, trained_on: Mapping[str, object]) -> str:

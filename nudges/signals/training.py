@@ -59,11 +59,11 @@ from nudges.signals.model import (
     RereadModel,
     ThemeModel,
     ValenceModel,
-    calibrated,
     chat_features,
     implicit_features,
     reading_terms,
     theme_features,
+    with_residual,
 )
 from nudges.signals.sentiment import NORMALISATION_ALPHA, squash
 from nudges.signals.themes import THEMES
@@ -860,12 +860,13 @@ def train_reread(
         for i in range(len(work)):
             if groups[i] != held or work[i].kept:
                 continue
-            reading = turned[i]
-            residual_i = _residual_of(held_fit, work[i].features, reading)
-            if gated[i]:
-                after[i] = calibrated(reading + RESIDUAL_WORK_SHARE * residual_i)
-            elif reading != 0.0:
-                after[i] = max(-1.0, min(1.0, reading + RESIDUAL_GENERAL_SHARE * residual_i))
+            after[i] = with_residual(
+                turned[i],
+                _residual_of(held_fit, work[i].features, turned[i]),
+                work=gated[i],
+                work_share=RESIDUAL_WORK_SHARE,
+                general_share=RESIDUAL_GENERAL_SHARE,
+            )
     residual = residual_fit(range(len(work)))
 
     work_fit = _fit_logistic(features, is_work, balanced=True)
