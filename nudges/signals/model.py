@@ -32,6 +32,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -305,6 +306,22 @@ def _hashes(words: Sequence[str]) -> NDArray[np.int64]:
     return np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
 
 
+class _WordKeys(dict[str, int]):
+    """A word's key as the reread model reads it: the hash of the word, or of
+    :data:`NUMBER` for a number. Remembers up to :data:`_WORD_KEYS_LIMIT` words (then starts
+    afresh), so a batch's keys come from one ``map`` over the dict's ``__getitem__``."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) > _WORD_KEYS_LIMIT:
+            self.clear()
+        key = self[word] = hash(NUMBER if word[:1].isdigit() else word)
+        return key
+
+
+_WORD_KEYS_LIMIT = 200_000
+_WORD_KEYS = _WordKeys()
+
+
 def _pair_keys(firsts: NDArray[np.int64], seconds: NDArray[np.int64]) -> NDArray[np.int64]:
     """A pair's key: first * :data:`_PAIR` + second (wrapping around, as int64 arithmetic on
     arrays does); a word's key is its hash. Two of the model's features sharing a key would
@@ -423,28 +440,34 @@ class RereadModel:
         """The work, irony, plain and residual sums of each message's :func:`chat_features`
         (its lower-case words), biases included, one row per message; the residual's
         reading terms are not (:meth:`residual`)."""
-        lengths = np.fromiter(map(len, messages), dtype=np.intp, count=len(messages))
-        words = [NUMBER if word[:1].isdigit() else word for lowers in messages for word in lowers]
-        current = _hashes(words)
+        count = len(messages)
+        lengths = np.fromiter(map(len, messages), dtype=np.intp, count=count)
+        current = np.fromiter(
+            map(_WORD_KEYS.__getitem__, chain.from_iterable(messages)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
         previous = np.empty_like(current)
         previous[1:] = current[:-1]
-        ends = np.cumsum(lengths)
-        previous[(ends - lengths)[lengths > 0]] = hash(START)
+        starts = np.cumsum(lengths) - lengths
+        previous[starts[lengths > 0]] = _WORD_KEYS[START]
+        owner = np.repeat(np.arange(count), lengths)
         # every word, then every pair; sorted, so the search walks the keys once
         wanted = np.concatenate([current, _pair_keys(previous, current)])
         order = np.argsort(wanted)
         wanted = wanted[order]
-        found = np.minimum(np.searchsorted(self._keys, wanted), len(self._keys) - 1)
+        found = np.minimum(np.searchsorted(self._keys, wanted), max(0, len(self._keys) - 1))
         hit = self._keys[found] == wanted if len(self._keys) else np.zeros(len(wanted), bool)
-        message = np.searchsorted(ends, order[hit] % max(1, len(current)), side="right")
-        # a feature counts once per message
-        pairs = np.unique(message * len(self._keys) + found[hit])
-        message, feature = np.divmod(pairs, max(1, len(self._keys)))
-        sums = np.empty((len(messages), 4), dtype=np.float64)
+        # a feature counts once per message: (feature, message) codes, sorted, then unique
+        codes = found[hit] * count + np.concatenate([owner, owner])[order[hit]]
+        codes.sort()
+        if len(codes) > 1:
+            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        feature, message = np.divmod(codes, max(1, count))
+        rows = self._rows[feature]
+        sums = np.empty((count, 4), dtype=np.float64)
         for column in range(4):
-            sums[:, column] = np.bincount(
-                message, weights=self._rows[feature, column], minlength=len(messages)
-            )
+            sums[:, column] = np.bincount(message, weights=rows[:, column], minlength=count)
         biases = (self.work_bias, self.irony_bias, self.plain_bias, self.residual_bias)
         sums += np.array(biases, dtype=np.float64)
         return sums

@@ -273,6 +273,13 @@ class SentimentScorer:
             for label in ("frame", "opener")
             for doc in phrases.get(label, [])
         )
+        # Irony needs a marker, or praise framing a situation: a message holding no key
+        # word of either cannot be sarcastic, whatever else it holds.
+        self._irony_cues = frozenset(
+            key_word(lower_words(doc))
+            for label in ("marker", "frame", "opener")
+            for doc in phrases.get(label, [])
+        )
         self._clause_marks = frozenset(
             term for kind in ("contrast", "concession") for term in kinds.get(kind, {})
         )
@@ -414,6 +421,8 @@ class SentimentScorer:
         quoted: Sequence[int],
     ) -> bool:
         """Cheap test before the matcher: praise plus something that could turn it."""
+        if self._irony_cues.isdisjoint(lowers):
+            return False
         values = [found[position][0] or 0.0 for position in valued]
         if not any(value > 0 for value in values):
             return False

@@ -47,8 +47,6 @@ in exactly one piece."""
 _TRAILING = ",.!?;:"
 _LAST = re.compile(r".\Z", re.DOTALL)
 _CUT = re.compile("")
-_UNCLEAN = re.compile(r"[^\S ]|  |^ | $")
-"""Whitespace other than single spaces between chunks (the cleaner leaves none)."""
 CACHE_SIZE = 100_000
 """Distinct chunks whose split spaCy keeps (spaCy's default is 10,000): the words of a
 team's chat, and far below the vocabulary's own bound (``VOCABULARY_LIMIT``)."""
@@ -100,16 +98,18 @@ class ChatTokenizer:
 
     def __call__(self, text: str) -> Doc:
         """Tokenize the readable text of one Slack or Teams message."""
-        return self.split(self.cleaner(text))
+        return self._split(self.cleaner(text), clean=True)
 
     def split(self, text: str) -> Doc:
-        """Tokenize text that is already clean: chunks between single spaces, no other
-        whitespace (what the cleaner returns)."""
+        """Tokenize text without cleaning it (text with other whitespace than single spaces
+        between chunks is read token by token)."""
+        return self._split(text, clean=text.split() == text.split(" "))
+
+    def _split(self, text: str, *, clean: bool) -> Doc:
+        """Tokenize ``text``; ``clean``: it is chunks between single spaces and has no
+        other whitespace (what the cleaner returns), so its chunks are spaCy's."""
         doc: Doc = self._splitter(text)
-        if _UNCLEAN.search(text) is None:
-            lowers = self._lowers(text)
-        else:  # spaCy makes tokens of the extra whitespace; the chunks would not line up
-            lowers = [token.lower_ for token in doc]
+        lowers = self._lowers(text) if clean else [token.lower_ for token in doc]
         if len(lowers) != len(doc):  # cannot happen; the components would misread words
             lowers = [token.lower_ for token in doc]
         doc.user_data[LOWERS_KEY] = lowers
