@@ -82,8 +82,15 @@ class SentimentComponent:
 
     def valences(self, docs: Sequence[Doc]) -> list[float]:
         """:meth:`reading` of each Doc, then the reread model's second reading (model.py;
-        each model only if shipped), read for the whole batch at once."""
-        values = [self.reading(doc) for doc in docs]
+        each model only if shipped), each model read for the whole batch at once."""
+        values = [self.rules_valence(doc) for doc in docs]
+        silent = [i for i, value in enumerate(values) if value == 0.0]
+        if silent and self.model is not None:
+            unrated = self.scorer.unrated
+            band = self.model.band
+            totals = self.model.totals_many([unrated(lower_words(docs[i])) for i in silent])
+            for i, total in zip(silent, totals, strict=True):
+                values[i] = squash(total) if abs(total) >= band else 0.0
         if self.reread is None:
             return values
         reread = [i for i, doc in enumerate(docs) if not self.kept(doc)]

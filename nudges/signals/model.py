@@ -203,6 +203,14 @@ def implicit_features(words: Sequence[str | None]) -> set[str]:
     return features
 
 
+def _implicit_feature(feature: str) -> bool:
+    """Whether :func:`implicit_features` can give ``feature``."""
+    first, _, second = feature.partition(" ")
+    if not second:
+        return first not in STOP_WORDS
+    return not (first in _STOPS and second in STOP_WORDS)
+
+
 @dataclass(frozen=True, slots=True)
 class ValenceModel:
     """A linear model of how people rate messages in which the rules find no feeling.
@@ -218,11 +226,29 @@ class ValenceModel:
 
     band: float
     weights: Mapping[str, float]
+    _table: FeatureTable = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Only features implicit_features can give: a stop word alone or a pair of them
+        # never counts, whatever a file says.
+        features = [feature for feature in self.weights if _implicit_feature(feature)]
+        weights = [self.weights[feature] for feature in features]
+        object.__setattr__(self, "_table", FeatureTable(VALENCE_FILE, features, weights, 1))
+
+    def __reduce__(self) -> tuple[type[ValenceModel], tuple[object, ...]]:
+        """Pickle the weights, not the table (see :class:`FeatureTable`)."""
+        return (type(self), (self.band, dict(self.weights)))
 
     def total(self, features: Iterable[str]) -> float:
         """The sum of the features' weights (the rules' word scale)."""
         weights = self.weights
         return sum(weights.get(feature, 0.0) for feature in features)
+
+    def totals_many(self, messages: Sequence[Sequence[str | None]]) -> list[float]:
+        """:meth:`total` of the :func:`implicit_features` of each message's words (None: a
+        word the rules have an entry for), for a batch at once."""
+        sums: list[float] = self._table.sums(messages)[:, 0].tolist()
+        return sums
 
     def to_json(self, *, trained_on: Mapping[str, object]) -> str:
         """The model file's text: one feature per line, sorted, four decimals."""
@@ -306,20 +332,24 @@ def _hashes(words: Sequence[str]) -> NDArray[np.int64]:
     return np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
 
 
-class _WordKeys(dict[str, int]):
-    """A word's key as the reread model reads it: the hash of the word, or of
-    :data:`NUMBER` for a number. Remembers up to :data:`_WORD_KEYS_LIMIT` words (then starts
-    afresh), so a batch's keys come from one ``map`` over the dict's ``__getitem__``."""
+class _WordKeys(dict[str | None, int]):
+    """A word's key as :class:`FeatureTable` reads it: the hash of the word, of
+    :data:`NUMBER` for a number, :data:`_GAP` for None. Remembers up to
+    :data:`_WORD_KEYS_LIMIT` words (then starts afresh), so a batch's keys come from one
+    ``map`` over the dict's ``__getitem__``."""
 
-    def __missing__(self, word: str) -> int:
+    def __missing__(self, word: str | None) -> int:
         if len(self) > _WORD_KEYS_LIMIT:
             self.clear()
-        key = self[word] = hash(NUMBER if word[:1].isdigit() else word)
+        key = _GAP if word is None else hash(NUMBER if word[:1].isdigit() else word)
+        self[word] = key
         return key
 
 
 _WORD_KEYS_LIMIT = 200_000
 _WORD_KEYS = _WordKeys()
+_GAP = hash("<no feature>")
+"""The key of None, a word that is no feature (its pairs are left out too)."""
 
 
 def _pair_keys(firsts: NDArray[np.int64], seconds: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -328,6 +358,82 @@ def _pair_keys(firsts: NDArray[np.int64], seconds: NDArray[np.int64]) -> NDArray
     make loading fail (odds of about one in 10^10 per process); a message's word or pair
     taking a feature's key by chance has odds of about one in 10^12 per message."""
     return firsts * _PAIR + seconds
+
+
+class FeatureTable:
+    """Weights of word and word-pair features, read for a batch of messages at once.
+
+    Each feature is one 64-bit key (:func:`_pair_keys`), sorted, with its row of weights
+    in the same order, so a batch is read with a few array operations instead of a
+    dictionary look-up per word and pair. The keys are hashes of this process: a model that
+    holds a table pickles its weights and rebuilds the table where it is unpickled.
+    """
+
+    __slots__ = ("keys", "rows")
+
+    def __init__(
+        self, name: str, features: Sequence[str], weights: Sequence[object], columns: int
+    ) -> None:
+        """``weights[i]``: the ``columns`` weights (or the weight) of ``features[i]``
+        ("word" or "first second"); ``name`` names the model in errors."""
+        rows = np.array(weights, dtype=np.float64).reshape(len(features), columns)
+        firsts = _hashes([feature.partition(" ")[0] for feature in features])
+        seconds = [feature.partition(" ")[2] for feature in features]
+        paired = np.array([bool(second) for second in seconds], dtype=bool)
+        keys = np.where(paired, _pair_keys(firsts, _hashes(seconds)), firsts)
+        order = np.argsort(keys, kind="stable")
+        self.keys: NDArray[np.int64] = keys[order]
+        if len(keys) > 1 and bool((self.keys[1:] == self.keys[:-1]).any()):
+            raise ValueError(f"{name}: two features share a key")
+        if not bool(np.isfinite(rows).all()):
+            raise ValueError(f"{name}: a feature weight is not a finite number")
+        self.rows: NDArray[np.float64] = rows[order]
+
+    def sums(self, messages: Sequence[Sequence[str | None]]) -> NDArray[np.float64]:
+        """One row per message: the sum of the rows of its features, each counted once.
+
+        A message's features are its words (numbers as :data:`NUMBER`) and adjacent pairs,
+        the first word paired with :data:`START`; ``None`` stands for a word that is no
+        feature and makes no pair with its neighbours. Words and pairs the table does not
+        hold add nothing.
+        """
+        count = len(messages)
+        lengths = np.fromiter(map(len, messages), dtype=np.intp, count=count)
+        current = np.fromiter(
+            map(_WORD_KEYS.__getitem__, chain.from_iterable(messages)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        previous = np.empty_like(current)
+        previous[1:] = current[:-1]
+        starts = np.cumsum(lengths) - lengths
+        previous[starts[lengths > 0]] = _WORD_KEYS[START]
+        owner = np.repeat(np.arange(count), lengths)
+        # every word, then every pair; sorted, so the search walks the keys once
+        wanted = np.concatenate([current, _pair_keys(previous, current)])
+        owners = np.concatenate([owner, owner])
+        gaps = current == _GAP
+        if gaps.any():
+            words = ~gaps
+            kept = np.concatenate([words, words & (previous != _GAP)])
+            wanted, owners = wanted[kept], owners[kept]
+        order = np.argsort(wanted)
+        wanted = wanted[order]
+        keys = self.keys
+        found = np.minimum(np.searchsorted(keys, wanted), max(0, len(keys) - 1))
+        hit = keys[found] == wanted if len(keys) else np.zeros(len(wanted), bool)
+        # a feature counts once per message: (feature, message) codes, sorted, then unique
+        codes = found[hit] * count + owners[order[hit]]
+        codes.sort()
+        if len(codes) > 1:
+            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        feature, message = np.divmod(codes, max(1, count))
+        rows = self.rows[feature]
+        columns = self.rows.shape[1]
+        sums = np.empty((count, columns), dtype=np.float64)
+        for column in range(columns):
+            sums[:, column] = np.bincount(message, weights=rows[:, column], minlength=count)
+        return sums
 
 
 def with_residual(
@@ -395,24 +501,12 @@ class RereadModel:
     """The share of the residual added to a feeling read in other text."""
     weights: Mapping[str, tuple[float, float, float, float]]
     """feature -> (work weight, irony weight, plain weight, residual weight)."""
-    _keys: NDArray[np.int64] = field(init=False, repr=False, compare=False)
-    _rows: NDArray[np.float64] = field(init=False, repr=False, compare=False)
+    _table: FeatureTable = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # Each feature as one 64-bit key (see _pair_keys), sorted, with its weights in the
-        # same order: a batch of messages is then read with a few array operations.
         features = list(self.weights)
-        firsts = _hashes([feature.partition(" ")[0] for feature in features])
-        seconds = [feature.partition(" ")[2] for feature in features]
-        paired = np.array([bool(second) for second in seconds], dtype=bool)
-        keys = np.where(paired, _pair_keys(firsts, _hashes(seconds)), firsts)
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        if len(keys) > 1 and bool((keys[1:] == keys[:-1]).any()):
-            raise ValueError(f"{REREAD_FILE}: two features share a key")
-        rows = np.array([self.weights[feature] for feature in features], dtype=np.float64)
-        object.__setattr__(self, "_keys", keys)
-        object.__setattr__(self, "_rows", rows.reshape(len(features), 4)[order])
+        weights = [self.weights[feature] for feature in features]
+        object.__setattr__(self, "_table", FeatureTable(REREAD_FILE, features, weights, 4))
 
     def __reduce__(self) -> tuple[type[RereadModel], tuple[object, ...]]:
         """Pickle the weights, not the keys: the keys are hashes of this process, and the
@@ -440,34 +534,7 @@ class RereadModel:
         """The work, irony, plain and residual sums of each message's :func:`chat_features`
         (its lower-case words), biases included, one row per message; the residual's
         reading terms are not (:meth:`residual`)."""
-        count = len(messages)
-        lengths = np.fromiter(map(len, messages), dtype=np.intp, count=count)
-        current = np.fromiter(
-            map(_WORD_KEYS.__getitem__, chain.from_iterable(messages)),
-            dtype=np.int64,
-            count=int(lengths.sum()),
-        )
-        previous = np.empty_like(current)
-        previous[1:] = current[:-1]
-        starts = np.cumsum(lengths) - lengths
-        previous[starts[lengths > 0]] = _WORD_KEYS[START]
-        owner = np.repeat(np.arange(count), lengths)
-        # every word, then every pair; sorted, so the search walks the keys once
-        wanted = np.concatenate([current, _pair_keys(previous, current)])
-        order = np.argsort(wanted)
-        wanted = wanted[order]
-        found = np.minimum(np.searchsorted(self._keys, wanted), max(0, len(self._keys) - 1))
-        hit = self._keys[found] == wanted if len(self._keys) else np.zeros(len(wanted), bool)
-        # a feature counts once per message: (feature, message) codes, sorted, then unique
-        codes = found[hit] * count + np.concatenate([owner, owner])[order[hit]]
-        codes.sort()
-        if len(codes) > 1:
-            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-        feature, message = np.divmod(codes, max(1, count))
-        rows = self._rows[feature]
-        sums = np.empty((count, 4), dtype=np.float64)
-        for column in range(4):
-            sums[:, column] = np.bincount(message, weights=rows[:, column], minlength=count)
+        sums = self._table.sums(messages)
         biases = (self.work_bias, self.irony_bias, self.plain_bias, self.residual_bias)
         sums += np.array(biases, dtype=np.float64)
         return sums
@@ -573,8 +640,6 @@ class RereadModel:
         )
         if not all(math.isfinite(number) for number in numbers):
             raise ValueError(f"{REREAD_FILE}: a bias or reading weight is not a finite number")
-        if not bool(np.isfinite(model._rows).all()):
-            raise ValueError(f"{REREAD_FILE}: a feature weight is not a finite number")
         if not -1.0 <= model.irony_valence <= 0.0 or not -0.5 <= model.plain_valence <= 1.0:
             raise ValueError(
                 f"{REREAD_FILE}: an ironic message must score -1..0 and a plain one -0.5..1"
