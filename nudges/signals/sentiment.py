@@ -312,8 +312,8 @@ class SentimentScorer:
     def _read(self, doc: Doc) -> tuple[list[str], dict[int, _Entry], list[tuple[int, int, Idiom]]]:
         """Lower-case tokens, the entries of the tokens that matter, and the rule idioms."""
         lowers = lower_words(doc)
-        entries = list(map(self._cache.__getitem__, lowers))
-        found = {position: entry for position, entry in enumerate(entries) if entry is not None}
+        entries = enumerate(map(self._cache.__getitem__, lowers))
+        found = {position: entry for position, entry in entries if entry is not None}
         rules: list[tuple[int, int, Idiom]] = []
         for start, end, idiom in self._idiom_spans(doc, lowers):
             for position in range(start + 1, end):
