@@ -470,7 +470,9 @@ class RereadModel:
       reading (a ridge regression on the rating divided by 3 minus the reading, with the
       reading and its sign as three more inputs): what the rules systematically over- or
       under-read in work talk ("the build is green again" is more relief than the words
-      say; "per my last message" is colder).
+      say; "per my last message" is colder). A feature's residual weight depends on the
+      sign of the reading: "again" after praise is irony, after a complaint it is more of
+      the same.
 
     Irony and plain are fitted on the workplace and general messages the pipeline reads
     that way; the residual on all of them. Work talk is a message whose work score is above
@@ -499,14 +501,15 @@ class RereadModel:
     """The share of the residual added to work talk."""
     general_share: float
     """The share of the residual added to a feeling read in other text."""
-    weights: Mapping[str, tuple[float, float, float, float]]
-    """feature -> (work weight, irony weight, plain weight, residual weight)."""
+    weights: Mapping[str, tuple[float, float, float, float, float, float]]
+    """feature -> (work weight, irony weight, plain weight, residual weight when the reading
+    is positive, when it is negative, when it is neutral)."""
     _table: FeatureTable = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         features = list(self.weights)
         weights = [self.weights[feature] for feature in features]
-        object.__setattr__(self, "_table", FeatureTable(REREAD_FILE, features, weights, 4))
+        object.__setattr__(self, "_table", FeatureTable(REREAD_FILE, features, weights, 6))
 
     def __reduce__(self) -> tuple[type[RereadModel], tuple[object, ...]]:
         """Pickle the weights, not the keys: the keys are hashes of this process, and the
@@ -531,22 +534,24 @@ class RereadModel:
         )
 
     def totals_many(self, messages: Sequence[Sequence[str]]) -> NDArray[np.float64]:
-        """The work, irony, plain and residual sums of each message's :func:`chat_features`
-        (its lower-case words), biases included, one row per message; the residual's
-        reading terms are not (:meth:`residual`)."""
+        """The work, irony and plain sums of each message's :func:`chat_features` (its
+        lower-case words) and its three residual sums (for a positive, negative and neutral
+        reading), biases included, one row of six per message; the residual's reading terms
+        are not (:meth:`residual`)."""
         sums = self._table.sums(messages)
-        biases = (self.work_bias, self.irony_bias, self.plain_bias, self.residual_bias)
+        residual = self.residual_bias
+        biases = (self.work_bias, self.irony_bias, self.plain_bias, residual, residual, residual)
         sums += np.array(biases, dtype=np.float64)
         return sums
 
-    def totals(self, lowers: Sequence[str]) -> tuple[float, float, float, float]:
+    def totals(self, lowers: Sequence[str]) -> tuple[float, ...]:
         """:meth:`totals_many` of one message."""
-        work, irony, plain, residual = self.totals_many([lowers])[0].tolist()
-        return work, irony, plain, residual
+        return tuple(self.totals_many([lowers])[0].tolist())
 
-    def residual(self, reading: float, total: float) -> float:
-        """The residual of a message whose features sum to ``total`` (bias included) and
-        which the pipeline reads as ``reading``."""
+    def residual(self, reading: float, totals: Sequence[float]) -> float:
+        """The residual of a message with these :meth:`totals` that the pipeline reads as
+        ``reading``: the residual sum for the reading's sign, plus the reading terms."""
+        total = totals[3] if reading > 0.0 else totals[4] if reading < 0.0 else totals[5]
         return total + reading_terms(
             reading, self.residual_reading, self.residual_positive, self.residual_negative
         )
@@ -565,9 +570,8 @@ class RereadModel:
         weighs a feeling the rules read; it does not find one in text they read as
         neutral)."""
         found: list[float] = []
-        for (work, irony, plain, residual), value in zip(
-            self.totals_many(messages).tolist(), values, strict=True
-        ):
+        for totals, value in zip(self.totals_many(messages).tolist(), values, strict=True):
+            work, irony, plain = totals[:3]
             if work > 0.0:
                 if value > 0.0 and irony > 0.0:
                     value = self.irony_valence
@@ -576,7 +580,7 @@ class RereadModel:
             found.append(
                 with_residual(
                     value,
-                    self.residual(value, residual),
+                    self.residual(value, totals),
                     work=work > 0.0,
                     work_share=self.work_share,
                     general_share=self.general_share,
@@ -610,9 +614,18 @@ class RereadModel:
         """Read a model file (raises ``ValueError`` naming what is wrong)."""
         body = json.loads(text)
         try:
-            weights: dict[str, tuple[float, float, float, float]] = {}
-            for feature, (work, irony, plain, residual) in body["weights"].items():
-                weights[str(feature)] = (float(work), float(irony), float(plain), float(residual))
+            weights: dict[str, tuple[float, float, float, float, float, float]] = {}
+            for feature, (work, irony, plain, positive, negative, neutral) in body[
+                "weights"
+            ].items():
+                weights[str(feature)] = (
+                    float(work),
+                    float(irony),
+                    float(plain),
+                    float(positive),
+                    float(negative),
+                    float(neutral),
+                )
             model = cls(
                 work_bias=float(body["work_bias"]),
                 irony_bias=float(body["irony_bias"]),

@@ -47,7 +47,7 @@ def reading(text: str) -> str:
         ("rollout ran smoothly across all regions", "positive"),
         ("we landed the payments work ahead of schedule", "positive"),
         ("sales closed the deal with the big retailer", "positive"),
-        pytest.param("zero regressions after the upgrade", "positive", marks=NEAR_NEUTRAL),
+        ("zero regressions after the upgrade", "positive"),
         ("still waiting for finance to confirm the budget", "negative"),
         pytest.param(
             "we cannot proceed until the contract is signed", "negative", marks=NEAR_NEUTRAL

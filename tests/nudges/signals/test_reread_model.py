@@ -33,7 +33,6 @@ from nudges.signals.training import (
     train_reread,
     valence_training_files,
 )
-from tests.nudges.signals.probes import NEAR_NEUTRAL
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 DATA = REPOSITORY / "tests" / "data"
@@ -81,11 +80,12 @@ TOY = RereadModel(
     work_share=1.0,
     general_share=0.5,
     weights={
-        "standup": (2.0, 0.0, 0.0, 0.0),
-        "love how": (0.0, 2.0, 0.0, 0.0),
-        "kill the": (0.0, 0.0, 2.0, 0.0),
-        "film": (-3.0, 0.0, 0.0, 0.0),
-        "green": (0.0, 0.0, 0.0, 0.3),
+        "standup": (2.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        "love how": (0.0, 2.0, 0.0, 0.0, 0.0, 0.0),
+        "kill the": (0.0, 0.0, 2.0, 0.0, 0.0, 0.0),
+        "film": (-3.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        "green": (0.0, 0.0, 0.0, 0.3, 0.3, 0.3),
+        "again": (0.0, 0.0, 0.0, -0.6, -0.1, 0.0),
     },
 )
 
@@ -104,6 +104,17 @@ def test_the_work_test_and_the_reading_s_own_model_must_agree_before_it_is_turne
 def test_the_residual_moves_work_talk_even_when_the_rules_read_it_neutral() -> None:
     assert TOY.valence(["standup", "is", "green"], 0.0) == calibrated(0.3)
     assert TOY.valence(["standup", "is", "green"], 0.0) > SCORE_THRESHOLD
+
+
+def test_the_residual_weighs_a_word_by_the_sign_of_the_reading() -> None:
+    """ "again" after praise is irony; after a complaint, more of the same."""
+    words = ["standup", "green", "again"]
+    assert TOY.valence(words, 0.5) == pytest.approx(calibrated(0.5 + 0.3 - 0.6))
+    assert TOY.valence(words, -0.5) == pytest.approx(calibrated(-0.5 + 0.3 - 0.1))
+    assert TOY.valence(words, 0.0) == pytest.approx(calibrated(0.3))
+    # the sign is the turned reading's: irony reads as negative
+    irony = ["love", "how", "standup", "again"]
+    assert TOY.valence(irony, 0.5) == pytest.approx(calibrated(-0.4 - 0.1))
 
 
 def test_in_other_text_a_share_of_the_residual_weighs_only_a_feeling_the_rules_read() -> None:
@@ -131,13 +142,14 @@ def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
     for broken in (
         {**good, "weights": {"w": [1.0, 2.0]}},
         {**good, "weights": {"w": [1.0, 2.0, 3.0]}},  # a model from before the residual
+        {**good, "weights": {"w": [1.0, 2.0, 3.0, 4.0]}},  # before the residual by sign
         {**good, "weights": {"w": "heavy"}},
         {key: value for key, value in good.items() if key != "work_bias"},
         {**good, "irony_valence": 0.3},
         {**good, "plain_valence": -0.9},
         {**good, "work_bias": float("nan")},
         {**good, "residual_reading": float("inf")},
-        {**good, "weights": {"w": [0.0, 0.0, 0.0, float("nan")]}},
+        {**good, "weights": {"w": [0.0, 0.0, 0.0, 0.0, float("nan"), 0.0]}},
     ):
         with pytest.raises(ValueError, match=REREAD_FILE):
             RereadModel.from_json(json.dumps(broken))
@@ -213,13 +225,14 @@ def test_messages_are_reread_only_as_the_model_says() -> None:
         finally:
             component.reread = model
         after = component.valence(doc)
-        work, irony, plain, residual = model.totals(lower_words(doc))
+        totals = model.totals(lower_words(doc))
+        work, irony, plain = totals[:3]
         if SentimentComponent.kept(doc) or (work <= 0.0 and before == 0.0):
             assert after == before
             seen.add("kept" if SentimentComponent.kept(doc) else "neutral other text")
             continue
         if work <= 0.0:
-            expected = before + model.general_share * model.residual(before, residual)
+            expected = before + model.general_share * model.residual(before, totals)
             assert after == max(-1.0, min(1.0, expected))
             seen.add("other text")
             continue
@@ -230,7 +243,7 @@ def test_messages_are_reread_only_as_the_model_says() -> None:
         elif before < 0.0 and plain > 0.0:
             reading = model.plain_valence
             seen.add("plain")
-        assert after == calibrated(reading + model.work_share * model.residual(reading, residual))
+        assert after == calibrated(reading + model.work_share * model.residual(reading, totals))
     assert seen == {"kept", "neutral other text", "other text", "irony", "plain"}
 
 
@@ -310,7 +323,8 @@ def test_the_look_ups_sum_the_weights_of_the_chat_features() -> None:
         lowers += lowers[: generator.randint(0, 3)]  # repeats count once
         features = chat_features(lowers)
         rows = [model.weights[f] for f in features if f in model.weights]
-        biases = (model.work_bias, model.irony_bias, model.plain_bias, model.residual_bias)
+        residual = model.residual_bias
+        biases = (model.work_bias, model.irony_bias, model.plain_bias, *[residual] * 3)
         expected = [bias + sum(row[column] for row in rows) for column, bias in enumerate(biases)]
         assert model.totals(lowers) == pytest.approx(expected, abs=1e-9)
 
@@ -331,11 +345,7 @@ def test_ironic_praise_about_work_reads_negative(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(
-            "terminate the old hosting contract at the end of the quarter, finance has the"
-            " paperwork",
-            marks=NEAR_NEUTRAL,
-        ),
+        "terminate the old hosting contract at the end of the quarter, finance has the paperwork",
         "can we take the pricing disagreement offline? i will set up a call with both leads",
     ],
 )

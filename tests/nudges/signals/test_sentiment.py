@@ -96,9 +96,7 @@ def test_routine_work_talk_is_neutral(text: str, expected: str) -> None:
         ("i'm not happy with how this went", "negative"),
         ("never had a smoother deploy", "positive"),
         ("can't thank you enough", "positive"),
-        pytest.param(
-            "no longer swamped now that the new hire ramped up", "positive", marks=NEAR_NEUTRAL
-        ),
+        ("no longer swamped now that the new hire ramped up", "positive"),
         ("not out of the woods yet, error rate is still spiking", "negative"),
         ("not sure, but the new flow is great", "positive"),
         ("what a week! shipped 3 features and nobody got paged 😄", "positive"),
@@ -113,11 +111,7 @@ def test_negation(text: str, expected: str) -> None:
     [
         ("i love this team but i'm running on empty", "negative"),
         ("hard week but we got it done :muscle:", "positive"),
-        pytest.param(
-            "the pay's fine but i haven't learned anything new in a year",
-            "negative",
-            marks=NEAR_NEUTRAL,
-        ),
+        ("the pay's fine but i haven't learned anything new in a year", "negative"),
         ("we were underwater in march, but the backlog is finally under control", "positive"),
         ("the offsite was great but i'm completely exhausted", "negative"),
     ],
@@ -254,11 +248,13 @@ def test_stretched_words_read_as_the_word_emphasised() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("would have been nice to know about the migration before it happened", "negative"),
-        ("nice catch, would've been nasty in prod", "positive"),
         pytest.param(
-            "happy to help but this is the fifth request today", "negative", marks=NEAR_NEUTRAL
+            "would have been nice to know about the migration before it happened",
+            "negative",
+            marks=NEAR_NEUTRAL,
         ),
+        ("nice catch, would've been nasty in prod", "positive"),
+        ("happy to help but this is the fifth request today", "negative"),
         ("good luck getting anyone from infra to respond before friday", "negative"),
         ("pr has been open for 12 days with zero comments", "negative"),
         ("the job failed with exit code 137, looks like oom", "neutral"),
@@ -295,7 +291,7 @@ def test_the_sarcasm_quick_test_only_skips_work() -> None:
     ("text", "expected"),
     [
         ("i literally died at the ending 😂", "positive"),
-        pytest.param("dying at my desk, third migration this week", "negative", marks=NEAR_NEUTRAL),
+        ("dying at my desk, third migration this week", "negative"),
         ("the new dashboard is killer", "positive"),
         ("no cap", "neutral"),
         ("no cap this is the best dataset i've seen", "positive"),
