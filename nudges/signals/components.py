@@ -129,7 +129,7 @@ class SentimentComponent:
         model, and below the model's band)."""
         if self.model is None:
             return 0.0
-        total = self.model.total(implicit_features(self.scorer.unrated(lower_words(doc))))
+        total = self.model.totals_many([self.scorer.unrated(lower_words(doc))])[0]
         return squash(total) if abs(total) >= self.model.band else 0.0
 
     def bad_news(self, words: Sequence[str | None]) -> bool:

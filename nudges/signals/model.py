@@ -21,8 +21,8 @@ message says it means something else ("the deadline for feedback" is not workloa
 ``reread_model.json`` those of the other two); ``python -m nudges.signals.training`` fits
 them (scikit-learn) on the labelled training sets in ``tests/data/workplace_train/`` and the
 development set, never on the held-out set. The theme model costs one dictionary look-up per
-word, per pair and per rule theme; the reread model reads a batch of messages with a few
-array operations.
+word, per pair and per rule theme; the valence and reread models read a batch of messages
+with a few array operations (:class:`FeatureTable`).
 """
 
 from __future__ import annotations

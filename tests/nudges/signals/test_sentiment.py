@@ -304,7 +304,7 @@ def test_the_sarcasm_quick_test_only_skips_work() -> None:
         ("slept 9 hours and feel like a human again", "positive"),
         ("we're through the worst of it", "positive"),
         ("my calendar is a solid wall of meetings until thursday 😵‍💫", "negative"),
-        pytest.param("i'd appreciate being included next time", "neutral", marks=NEAR_NEUTRAL),
+        ("i'd appreciate being included next time", "neutral"),
         ("with respect, i wasn't consulted, and i'd appreciate being included", "negative"),
         ("passed the cert exam, all those early mornings paid off", "positive"),
         ("i like this plan", "positive"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 from pathlib import Path
 from typing import cast
 
@@ -26,6 +27,7 @@ from nudges.signals.training import (
     training_files,
     valence_training_files,
 )
+from tests.nudges.signals.processes import in_another_process
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 DATA = REPOSITORY / "tests" / "data"
@@ -65,6 +67,33 @@ def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
     assert again.total({"escalations", "zero comments", "lunch"}) == pytest.approx(-1.7)
     with pytest.raises(ValueError, match="not a valence model"):
         ValenceModel.from_json('{"band": "wide", "weights": {}}')
+
+
+def random_words(generator: random.Random, vocabulary: list[str]) -> list[str | None]:
+    """Words from the model's features, stop words, numbers and None (a rated word)."""
+    choices: list[str | None] = [*vocabulary, "the", "in", "to", "it", "12", "3rd", None]
+    words = [generator.choice(choices) for _ in range(generator.randint(0, 14))]
+    return words + words[: generator.randint(0, 3)]  # repeats count once
+
+
+def test_a_batch_is_read_as_each_message_s_implicit_features() -> None:
+    """The pipeline reads a batch with array look-ups (model.FeatureTable); each message's
+    total is the sum of the weights of its implicit_features, as the model was fitted."""
+    model = shipped()
+    vocabulary = sorted({word for feature in model.weights for word in feature.split(" ")})
+    vocabulary = vocabulary[:: max(1, len(vocabulary) // 400)]
+    generator = random.Random(20261126)
+    for _ in range(300):
+        batch = [random_words(generator, vocabulary) for _ in range(generator.randint(0, 9))]
+        expected = [model.total(implicit_features(words)) for words in batch]
+        assert model.totals_many(batch) == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_pickled_model_reads_the_same_in_another_process() -> None:
+    words = ["zero", "comments", None, "in", "the", "queue", "since", "12", "days"]
+    found = in_another_process(shipped(), f"model.totals_many([{words!r}])")
+    assert found == pytest.approx(shipped().totals_many([words]), abs=1e-9)
+    assert found != [0.0]
 
 
 def test_the_shipped_model_was_fitted_on_the_current_data_never_the_validation_sets() -> None:
