@@ -86,11 +86,9 @@ class SentimentComponent:
         values = [self.rules_valence(doc) for doc in docs]
         silent = [i for i, value in enumerate(values) if value == 0.0]
         if silent and self.model is not None:
-            unrated = self.scorer.unrated
-            band = self.model.band
-            totals = self.model.totals_many([unrated(lower_words(docs[i])) for i in silent])
-            for i, total in zip(silent, totals, strict=True):
-                values[i] = squash(total) if abs(total) >= band else 0.0
+            implicit = self.implicits([docs[i] for i in silent])
+            for i, value in zip(silent, implicit, strict=True):
+                values[i] = value
         if self.reread is None:
             return values
         reread = [i for i, doc in enumerate(docs) if not self.kept(doc)]
@@ -125,12 +123,18 @@ class SentimentComponent:
         return value
 
     def implicit(self, doc: Doc) -> float:
-        """What the valence model makes of the words the rules do not rate (0 without a
-        model, and below the model's band)."""
+        """:meth:`implicits` of one Doc."""
+        return self.implicits([doc])[0]
+
+    def implicits(self, docs: Sequence[Doc]) -> list[float]:
+        """What the valence model makes of the words the rules do not rate, read for the
+        whole batch at once (0 without a model, and below the model's band)."""
         if self.model is None:
-            return 0.0
-        total = self.model.totals_many([self.scorer.unrated(lower_words(doc))])[0]
-        return squash(total) if abs(total) >= self.model.band else 0.0
+            return [0.0] * len(docs)
+        unrated = self.scorer.unrated
+        band = self.model.band
+        totals = self.model.totals_many([unrated(lower_words(doc)) for doc in docs])
+        return [squash(total) if abs(total) >= band else 0.0 for total in totals]
 
     def bad_news(self, words: Sequence[str | None]) -> bool:
         """Whether the valence model reads ``words`` (None: a word the rules rate) as

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import random
@@ -253,17 +254,12 @@ def test_messages_are_reread_only_as_the_model_says() -> None:
     assert seen == {"kept", "neutral other text", "other text", "irony", "plain"}
 
 
-EVERYTHING = RereadModel(
+EVERYTHING = dataclasses.replace(
+    TOY,
     work_bias=1.0,
     irony_bias=1.0,
     plain_bias=1.0,
-    irony_valence=-0.4,
-    plain_valence=0.0,
     residual_bias=0.5,
-    residual_reading=0.0,
-    residual_positive=0.0,
-    residual_negative=0.0,
-    work_share=1.0,
     general_share=1.0,
     weights={},
 )
