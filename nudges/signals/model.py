@@ -479,7 +479,8 @@ class RereadModel:
     0 (the bias holds the cut training chose). Its reading is turned when the reading's own
     score is above 0 too; the message then reads as people rated such messages on average
     (:attr:`irony_valence`, :attr:`plain_valence`). Then a share of the residual is added,
-    and the sum (a predicted rating) becomes a score through :func:`calibrated`. Other
+    and the sum (a predicted rating) becomes a score through :func:`calibrated`; so it is
+    for a message a little below the cut (:attr:`work_margin`), which is not turned. Other
     text keeps its reading, plus a smaller share of the residual where the rules read a
     feeling. The rules' own sarcasm test (sentiment.py) reads cue words; this model reads
     what writers' whole messages taught it.
@@ -501,6 +502,11 @@ class RereadModel:
     """The share of the residual added to work talk."""
     general_share: float
     """The share of the residual added to a feeling read in other text."""
+    work_margin: float
+    """How far below the work test's cut (0) a message's work score may lie and still get
+    :attr:`work_share` of the residual, as work talk: a message just below the cut is
+    mostly work talk too, but a turn needs the cut itself (training sets this looser cut
+    where a larger share of general text passes)."""
     weights: Mapping[str, tuple[float, float, float, float, float, float]]
     """feature -> (work weight, irony weight, plain weight, residual weight when the reading
     is positive, when it is negative, when it is neutral)."""
@@ -529,6 +535,7 @@ class RereadModel:
                 self.residual_negative,
                 self.work_share,
                 self.general_share,
+                self.work_margin,
                 dict(self.weights),
             ),
         )
@@ -565,10 +572,11 @@ class RereadModel:
     ) -> list[float]:
         """The valence of each message (its lower-case words) the pipeline reads as the
         matching ``value``. Work talk: the turned reading's (or ``value``) plus
-        :attr:`work_share` of the residual, :func:`calibrated`. Other text: ``value`` plus
-        :attr:`general_share` of the residual, or 0 when ``value`` is 0 (the residual
-        weighs a feeling the rules read; it does not find one in text they read as
-        neutral)."""
+        :attr:`work_share` of the residual, :func:`calibrated`; a message whose work score
+        lies within :attr:`work_margin` below the cut is read the same way, but not turned.
+        Other text: ``value`` plus :attr:`general_share` of the residual, or 0 when
+        ``value`` is 0 (the residual weighs a feeling the rules read; it does not find one
+        in text they read as neutral)."""
         found: list[float] = []
         for totals, value in zip(self.totals_many(messages).tolist(), values, strict=True):
             work, irony, plain = totals[:3]
@@ -581,7 +589,7 @@ class RereadModel:
                 with_residual(
                     value,
                     self.residual(value, totals),
-                    work=work > 0.0,
+                    work=work > -self.work_margin,
                     work_share=self.work_share,
                     general_share=self.general_share,
                 )
@@ -605,6 +613,7 @@ class RereadModel:
                 "residual_negative": round(self.residual_negative, 4),
                 "work_share": self.work_share,
                 "general_share": self.general_share,
+                "work_margin": round(self.work_margin, 4),
             },
             {feature: [round(w, 4) for w in row] for feature, row in self.weights.items()},
         )
@@ -638,6 +647,7 @@ class RereadModel:
                 residual_negative=float(body["residual_negative"]),
                 work_share=float(body["work_share"]),
                 general_share=float(body["general_share"]),
+                work_margin=float(body["work_margin"]),
                 weights=weights,
             )
         except (KeyError, TypeError, AttributeError, ValueError) as error:
@@ -650,6 +660,7 @@ class RereadModel:
             model.residual_reading,
             model.residual_positive,
             model.residual_negative,
+            model.work_margin,
         )
         if not all(math.isfinite(number) for number in numbers):
             raise ValueError(f"{REREAD_FILE}: a bias or reading weight is not a finite number")
@@ -659,6 +670,8 @@ class RereadModel:
             )
         if not (0.0 <= model.work_share <= 1.0 and 0.0 <= model.general_share <= 1.0):
             raise ValueError(f"{REREAD_FILE}: a residual share must be 0..1")
+        if model.work_margin < 0.0:
+            raise ValueError(f"{REREAD_FILE}: the work margin must not be negative")
         return model
 
 

@@ -80,6 +80,7 @@ TOY = RereadModel(
     residual_negative=0.0,
     work_share=1.0,
     general_share=0.5,
+    work_margin=0.0,
     weights={
         "standup": (2.0, 0.0, 0.0, 0.0, 0.0, 0.0),
         "love how": (0.0, 2.0, 0.0, 0.0, 0.0, 0.0),
@@ -118,6 +119,17 @@ def test_the_residual_weighs_a_word_by_the_sign_of_the_reading() -> None:
     assert TOY.valence(irony, 0.5) == pytest.approx(calibrated(-0.4 - 0.1))
 
 
+def test_just_below_the_work_cut_a_message_gets_the_work_share_but_no_turn() -> None:
+    near = dataclasses.replace(TOY, work_margin=1.5)
+    # work score -1: no work word; "love how" would turn it above the cut
+    assert near.valence(["love", "how", "green"], 0.6) == calibrated(0.6 + 0.3)
+    assert TOY.valence(["love", "how", "green"], 0.6) == pytest.approx(0.6 + 0.5 * 0.3)
+    assert near.valence(["green"], 0.0) == calibrated(0.3)  # a neutral reading moves too
+    # work score -4: far below the cut, other text
+    assert near.valence(["film", "green"], 0.6) == pytest.approx(0.6 + 0.5 * 0.3)
+    assert near.valence(["love", "how", "standup"], 0.6) == calibrated(-0.4)  # above: turned
+
+
 def test_in_other_text_a_share_of_the_residual_weighs_only_a_feeling_the_rules_read() -> None:
     assert TOY.valence(["the", "film", "is", "green"], 0.0) == 0.0
     assert TOY.valence(["the", "film", "is", "green"], 0.4) == pytest.approx(0.4 + 0.5 * 0.3)
@@ -150,6 +162,8 @@ def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
         {**good, "plain_valence": -0.9},
         {**good, "work_bias": float("nan")},
         {**good, "residual_reading": float("inf")},
+        {**good, "work_margin": -1.0},
+        {key: value for key, value in good.items() if key != "work_margin"},
         {**good, "weights": {"w": [0.0, 0.0, 0.0, 0.0, float("nan"), 0.0]}},
     ):
         with pytest.raises(ValueError, match=REREAD_FILE):
@@ -234,24 +248,34 @@ def test_messages_are_reread_only_as_the_model_says() -> None:
         after = component.valence(doc)
         totals = model.totals(lower_words(doc))
         work, irony, plain = totals[:3]
-        if SentimentComponent.kept(doc) or (work <= 0.0 and before == 0.0):
+        talk = work > -model.work_margin
+        if SentimentComponent.kept(doc) or (not talk and before == 0.0):
             assert after == before
             seen.add("kept" if SentimentComponent.kept(doc) else "neutral other text")
             continue
-        if work <= 0.0:
+        if not talk:
             expected = before + model.general_share * model.residual(before, totals)
             assert after == max(-1.0, min(1.0, expected))
             seen.add("other text")
             continue
         reading = before
-        if before > 0.0 and irony > 0.0:
+        if work <= 0.0:
+            seen.add("work talk below the cut")
+        elif before > 0.0 and irony > 0.0:
             reading = model.irony_valence
             seen.add("irony")
         elif before < 0.0 and plain > 0.0:
             reading = model.plain_valence
             seen.add("plain")
         assert after == calibrated(reading + model.work_share * model.residual(reading, totals))
-    assert seen == {"kept", "neutral other text", "other text", "irony", "plain"}
+    assert seen == {
+        "kept",
+        "neutral other text",
+        "other text",
+        "work talk below the cut",
+        "irony",
+        "plain",
+    }
 
 
 EVERYTHING = dataclasses.replace(

@@ -316,7 +316,9 @@ def test_the_sarcasm_quick_test_only_skips_work() -> None:
         ("no way, you fixed the flaky suite?? owe you a coffee", "positive"),
         ("first ever 5 star review that named me personally", "positive"),
         ("no notes, this is exactly what i wanted!", "positive"),
-        ("the year-end wasn't nearly as bad as i feared", "positive"),
+        pytest.param(
+            "the year-end wasn't nearly as bad as i feared", "positive", marks=NEAR_NEUTRAL
+        ),
         ("can't wait for this launch to be over", "negative"),
         ("worked through my break again, unpaid. so done with this", "negative"),
         ("14 recs due friday and online since 6:30am. absolutely cooked", "negative"),
