@@ -34,7 +34,7 @@ from nudges.signals.model import (
     theme_features,
 )
 from nudges.signals.resources import load
-from nudges.signals.sentiment import DESPAIR_KEY, SentimentScorer, squash
+from nudges.signals.sentiment import DESPAIR_KEY, SentimentScorer
 from nudges.signals.themes import ThemeTagger
 from nudges.signals.tokenizer import lower_words
 
@@ -131,10 +131,10 @@ class SentimentComponent:
         whole batch at once (0 without a model, and below the model's band)."""
         if self.model is None:
             return [0.0] * len(docs)
+        model = self.model
         unrated = self.scorer.unrated
-        band = self.model.band
-        totals = self.model.totals_many([unrated(lower_words(doc)) for doc in docs])
-        return [squash(total) if abs(total) >= band else 0.0 for total in totals]
+        totals = model.totals_many([unrated(lower_words(doc)) for doc in docs])
+        return [model.valence(total) for total in totals]
 
     def bad_news(self, words: Sequence[str | None]) -> bool:
         """Whether the valence model reads ``words`` (None: a word the rules rate) as

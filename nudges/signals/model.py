@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from nudges.signals.evaluation import HUMAN_THRESHOLD, SCORE_THRESHOLD
+from nudges.signals.sentiment import squash
 
 START = "<s>"
 """Stands before the first word, so "<s> finally" (an opening word) is its own pair."""
@@ -243,6 +244,11 @@ class ValenceModel:
         """The sum of the features' weights (the rules' word scale)."""
         weights = self.weights
         return sum(weights.get(feature, 0.0) for feature in features)
+
+    def valence(self, total: float) -> float:
+        """The valence a :meth:`total` stands for: squashed like the rules' sum
+        (sentiment.py) when it is at least :attr:`band` from 0, else 0."""
+        return squash(total) if abs(total) >= self.band else 0.0
 
     def totals_many(self, messages: Sequence[Sequence[str | None]]) -> list[float]:
         """:meth:`total` of the :func:`implicit_features` of each message's words (None: a
@@ -479,7 +485,7 @@ class RereadModel:
     0 (the bias holds the cut training chose). Its reading is turned when the reading's own
     score is above 0 too; the message then reads as people rated such messages on average
     (:attr:`irony_valence`, :attr:`plain_valence`). Then a share of the residual is added,
-    and the sum (a predicted rating) becomes a score through :func:`calibrated`; so it is
+    and the sum (a predicted rating) becomes a score through :func:`calibrated`, as it does
     for a message a little below the cut (:attr:`work_margin`), which is not turned. Other
     text keeps its reading, plus a smaller share of the residual where the rules read a
     feeling. The rules' own sarcasm test (sentiment.py) reads cue words; this model reads
@@ -663,7 +669,9 @@ class RereadModel:
             model.work_margin,
         )
         if not all(math.isfinite(number) for number in numbers):
-            raise ValueError(f"{REREAD_FILE}: a bias or reading weight is not a finite number")
+            raise ValueError(
+                f"{REREAD_FILE}: a bias, reading weight or work margin is not a finite number"
+            )
         if not -1.0 <= model.irony_valence <= 0.0 or not -0.5 <= model.plain_valence <= 1.0:
             raise ValueError(
                 f"{REREAD_FILE}: an ironic message must score -1..0 and a plain one -0.5..1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import pickle
 import random
 from pathlib import Path
 from typing import cast
@@ -151,6 +152,8 @@ def test_calibration_keeps_order_and_what_people_call_neutral_stays_neutral() ->
 
 def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
     assert RereadModel.from_json(TOY.to_json(trained_on={"examples": 1})) == TOY
+    near = dataclasses.replace(TOY, work_margin=1.5)
+    assert RereadModel.from_json(near.to_json(trained_on={})) == near
     good = json.loads(TOY.to_json(trained_on={}))
     for broken in (
         {**good, "weights": {"w": [1.0, 2.0]}},
@@ -214,6 +217,7 @@ def test_refitting_gives_the_shipped_model() -> None:
         "residual_reading",
         "residual_positive",
         "residual_negative",
+        "work_margin",
     ):
         assert getattr(refitted, name) == pytest.approx(getattr(model, name), abs=1e-3), name
     assert refitted.weights.keys() == model.weights.keys()
@@ -415,3 +419,5 @@ def test_a_pickled_model_reads_the_same_in_another_process() -> None:
     lowers = ["the", "build", "is", "green", "again", "lol"]
     found = in_another_process(shipped(), f"model.totals({lowers!r})")
     assert found == pytest.approx(shipped().totals(lowers), abs=1e-9)
+    near = dataclasses.replace(TOY, work_margin=1.5)
+    assert pickle.loads(pickle.dumps(near)) == near  # every field, in its place
