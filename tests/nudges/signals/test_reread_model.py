@@ -92,6 +92,9 @@ TOY = RereadModel(
     },
 )
 
+NEAR = dataclasses.replace(TOY, work_margin=1.5)
+"""TOY, with a looser cut for the residual's work share: a work score above -1.5."""
+
 
 def test_the_work_test_and_the_reading_s_own_model_must_agree_before_it_is_turned() -> None:
     assert TOY.valence(["love", "how", "standup", "ran", "over"], 0.6) == calibrated(-0.4)
@@ -121,14 +124,13 @@ def test_the_residual_weighs_a_word_by_the_sign_of_the_reading() -> None:
 
 
 def test_just_below_the_work_cut_a_message_gets_the_work_share_but_no_turn() -> None:
-    near = dataclasses.replace(TOY, work_margin=1.5)
     # work score -1: no work word; "love how" would turn it above the cut
-    assert near.valence(["love", "how", "green"], 0.6) == calibrated(0.6 + 0.3)
+    assert NEAR.valence(["love", "how", "green"], 0.6) == calibrated(0.6 + 0.3)
     assert TOY.valence(["love", "how", "green"], 0.6) == pytest.approx(0.6 + 0.5 * 0.3)
-    assert near.valence(["green"], 0.0) == calibrated(0.3)  # a neutral reading moves too
+    assert NEAR.valence(["green"], 0.0) == calibrated(0.3)  # a neutral reading moves too
     # work score -4: far below the cut, other text
-    assert near.valence(["film", "green"], 0.6) == pytest.approx(0.6 + 0.5 * 0.3)
-    assert near.valence(["love", "how", "standup"], 0.6) == calibrated(-0.4)  # above: turned
+    assert NEAR.valence(["film", "green"], 0.6) == pytest.approx(0.6 + 0.5 * 0.3)
+    assert NEAR.valence(["love", "how", "standup"], 0.6) == calibrated(-0.4)  # above: turned
 
 
 def test_in_other_text_a_share_of_the_residual_weighs_only_a_feeling_the_rules_read() -> None:
@@ -152,8 +154,7 @@ def test_calibration_keeps_order_and_what_people_call_neutral_stays_neutral() ->
 
 def test_a_model_file_round_trips_and_bad_files_are_refused() -> None:
     assert RereadModel.from_json(TOY.to_json(trained_on={"examples": 1})) == TOY
-    near = dataclasses.replace(TOY, work_margin=1.5)
-    assert RereadModel.from_json(near.to_json(trained_on={})) == near
+    assert RereadModel.from_json(NEAR.to_json(trained_on={})) == NEAR
     good = json.loads(TOY.to_json(trained_on={}))
     for broken in (
         {**good, "weights": {"w": [1.0, 2.0]}},
@@ -419,5 +420,4 @@ def test_a_pickled_model_reads_the_same_in_another_process() -> None:
     lowers = ["the", "build", "is", "green", "again", "lol"]
     found = in_another_process(shipped(), f"model.totals({lowers!r})")
     assert found == pytest.approx(shipped().totals(lowers), abs=1e-9)
-    near = dataclasses.replace(TOY, work_margin=1.5)
-    assert pickle.loads(pickle.dumps(near)) == near  # every field, in its place
+    assert pickle.loads(pickle.dumps(NEAR)) == NEAR  # every field, in its place
